@@ -1,0 +1,161 @@
+// The wbe command line: parses arguments and calls the pipeline; nothing else lives here.
+//
+// Exit codes: 0 ok, 1 bad input or config (the message says where), 2 usage, 3 internal error.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "wbe/core/errors.hpp"
+#include "wbe/pipeline/pipeline.hpp"
+#include "wbe/pipeline/tables.hpp"
+#include "wbe/version.hpp"
+
+namespace {
+
+enum exit_code { ok = 0, bad_input = 1, usage = 2, internal = 3 };
+
+std::string example_config() { return (std::filesystem::path(wbe::source_dir) / "config" / "example.yaml").string(); }
+
+int report(const std::exception& e, const char* kind) {
+    std::cerr << "wbe: " << kind << ":\n";
+    std::string what = e.what();
+    std::size_t start = 0;
+    while (start <= what.size()) {
+        const std::size_t end = what.find('\n', start);
+        std::cerr << "  " << what.substr(start, end == std::string::npos ? std::string::npos : end - start) << '\n';
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"wbe — wastewater-based drug epidemiology: assay batches in, per-capita indices and flags out.\n"
+                 "Exit codes: 0 ok, 1 bad input or config, 2 usage, 3 internal error."};
+    app.set_version_flag("--version", std::string("wbe ") + wbe::engine_version);
+    app.require_subcommand(1);
+
+    std::string config;
+    std::string store;
+    std::vector<std::string> batches;
+    std::string city;
+    std::string table = "flags";
+    wbe::pipeline::table_filter filter;
+    std::size_t limit = 40;
+    std::string output;
+
+    const auto add_config = [&](CLI::App* c, bool required) {
+        auto* o = c->add_option("-c,--config", config, "run config YAML (see config/README.md)");
+        if (required) o->required();
+        c->add_option("-s,--store", store, "HDF5 store path (overrides the config's store)");
+    };
+
+    auto* init = app.add_subcommand("init", "create an empty store");
+    init->add_option("store", store, "path of the new HDF5 store")->required();
+    init->add_option("--city", city, "city or programme name recorded in the store");
+
+    auto* ingest = app.add_subcommand("ingest", "check and load sites, flows and assay batches into the store");
+    add_config(ingest, true);
+    ingest->add_option("batches", batches, "batch CSV files (default: the config's inputs.batches)")->check(CLI::ExistingFile);
+
+    auto* estimate = app.add_subcommand("estimate", "compute daily and campaign indices from the stored results");
+    add_config(estimate, true);
+
+    auto* flag = app.add_subcommand("flag", "apply the threshold and ratio rules to the stored estimates");
+    add_config(flag, true);
+
+    auto* run = app.add_subcommand("run", "ingest, estimate and flag in one step (no arguments: the embedded example city)");
+    add_config(run, false);
+
+    const auto add_filters = [&](CLI::App* c) {
+        c->add_option("table", table, "batches, samples, sites, flows, estimates_daily, estimates_campaign, flags, runs");
+        add_config(c, false);
+        c->add_option("--site", filter.site, "only this site (or district/city id)");
+        c->add_option("--drug", filter.drug, "only this drug or analyte");
+        c->add_option("--campaign", filter.campaign, "only this campaign, e.g. 2024Q1");
+        c->add_option("--scope", filter.scope, "estimates_campaign: site, district or city");
+    };
+    auto* show = app.add_subcommand("show", "print a store table in the terminal");
+    add_filters(show);
+    show->add_option("-n,--limit", limit, "rows to print (0 = all)");
+
+    auto* exp = app.add_subcommand("export", "write a store table as tidy CSV");
+    add_filters(exp);
+    exp->add_option("-o,--output", output, "CSV file (default: standard output)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? ok : usage;
+    }
+
+    try {
+        const wbe::pipeline::overrides over{store, batches};
+        const auto store_path = [&]() {
+            if (!store.empty()) return store;
+            return wbe::pipeline::load_context(config.empty() ? example_config() : config).config.store;
+        };
+        if (*init) {
+            wbe::pipeline::init_store(store, city);
+            std::cout << "created " << store << '\n';
+        } else if (*ingest) {
+            const auto ctx = wbe::pipeline::load_context(config, over);
+            const auto s = wbe::pipeline::ingest(ctx);
+            std::cout << fmt::format("ingested {} batches ({} results) into {}; {} already stored; {} sites; flows +{} updated {}\n",
+                                     s.added.size(), s.n_results, ctx.config.store, s.skipped.size(), s.n_sites,
+                                     s.n_flows_added, s.n_flows_updated);
+            for (const auto& k : s.skipped) std::cout << "  skipped (same content already stored): " << k << '\n';
+        } else if (*estimate) {
+            const auto ctx = wbe::pipeline::load_context(config, over);
+            const auto s = wbe::pipeline::estimate(ctx);
+            std::cout << fmt::format("{} daily and {} campaign estimates (model set '{}'); {} censored values substituted; "
+                                     "flags cleared, run `wbe flag` next\n",
+                                     s.core.n_daily, s.core.n_campaign, s.model_set, s.core.n_censored);
+            for (const auto& w : s.core.warnings) std::cout << "warning: " << w << '\n';
+        } else if (*flag) {
+            const auto ctx = wbe::pipeline::load_context(config, over);
+            const auto s = wbe::pipeline::flag(ctx);
+            std::cout << fmt::format("{} flags ({} alert, {} watch) written to {}\n", s.n_flags, s.n_alert, s.n_watch,
+                                     ctx.config.store);
+        } else if (*run) {
+            const auto ctx = wbe::pipeline::load_context(config.empty() ? example_config() : config, over);
+            const auto s = wbe::pipeline::run(ctx);
+            std::cout << wbe::pipeline::format_run_summary(s, ctx);
+        } else if (*show) {
+            const auto t = wbe::pipeline::store_table(store_path(), table, filter, false);
+            std::cout << wbe::pipeline::format_table(t, limit);
+        } else if (*exp) {
+            const auto t = wbe::pipeline::store_table(store_path(), table, filter, true);
+            if (output.empty()) {
+                wbe::pipeline::write_csv(t, std::cout);
+            } else {
+                std::ofstream out(output, std::ios::binary);
+                if (!out) wbe::throw_input_error({output, 0, 0}, "", "", "cannot write the output file");
+                wbe::pipeline::write_csv(t, out);
+                std::cerr << fmt::format("wrote {} rows to {}\n", t.rows.size(), output);
+            }
+        }
+        return ok;
+    } catch (const wbe::input_error& e) {
+        report(e, "bad input (nothing was written)");
+        std::cerr << fmt::format("  {} problem(s)\n", e.diagnostics().size());
+        return bad_input;
+    } catch (const wbe::config_error& e) {
+        report(e, "bad configuration (nothing was written)");
+        return bad_input;
+    } catch (const wbe::store_error& e) {
+        report(e, "store");
+        return bad_input;
+    } catch (const std::exception& e) {
+        report(e, "internal error");
+        return internal;
+    }
+}

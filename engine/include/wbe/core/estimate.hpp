@@ -1,0 +1,101 @@
+#pragma once
+/// @file estimate.hpp
+/// From assay results, flows and sites to daily and campaign indices (deterministic path).
+///
+/// Options → `estimate(...)` → result with a summary, as every stage of the engine.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "wbe/core/analyte_model.hpp"
+#include "wbe/core/campaign.hpp"
+#include "wbe/core/censoring.hpp"
+#include "wbe/core/sample.hpp"
+#include "wbe/core/site.hpp"
+
+namespace wbe {
+
+struct estimate_options {
+    substitution_policy censoring{};                     ///< default `<LOD` → LOD/2, `<LOQ` → LOQ/2
+    campaign_period period = campaign_period::quarter;
+    bool amphetamine_correction = true;  ///< AMP_illicit = max(0, AMP − 0.09 × METH) (science.md §1)
+    bool sorption_correction = false;    ///< L / (1 − f_sorb) with the model's sorbed fraction
+    bool in_sewer_correction = false;    ///< first order with the model half-life and the site residence time
+};
+
+/// One site × residue × sample day. Plants carry the whole chain; venues (no flow, no
+/// population) carry the concentration only and NaN for the rest.
+struct daily_estimate {
+    std::string site_id;
+    std::string site_kind;
+    std::string sample_id;
+    day_number day = 0;
+    std::string campaign;
+    std::string analyte;  ///< residue id
+    std::string drug;     ///< drug name; empty for non-markers (norketamine, cotinine)
+    qualifier qual = qualifier::detected;
+    std::string censoring;  ///< detected, >ULOQ, or the substitution rule applied
+    double conc_ng_per_l;   ///< value used (after substitution)
+    double flow_m3_per_day;
+    double load_mg_per_day; ///< excreted load (after corrections)
+    double population;
+    double pnl;             ///< mg/day/1000 inh
+    double consumption;     ///< mg/day/1000 inh
+    double doses;           ///< doses/day/1000 inh
+    std::string note;       ///< corrections applied, or why an index is missing
+
+    daily_estimate();
+};
+
+/// One site (or district, or the city) × residue × campaign.
+struct campaign_estimate {
+    std::string scope;  ///< `site`, `district` or `city`
+    std::string id;     ///< site id, district name, or city name
+    std::string site_kind;  ///< wwtp / venue for sites; wwtp for aggregates (plants only)
+    std::string campaign;
+    std::string analyte;
+    std::string drug;
+    std::size_t n_samples = 0;   ///< daily values that entered the mean
+    std::size_t n_censored = 0;  ///< of which censored
+    std::size_t n_sites = 0;     ///< 1 for sites; plants aggregated for district/city
+    double conc_mean;        ///< ng/L (sites only)
+    double load_mean;        ///< mg/day (sum over plants for aggregates)
+    double population;       ///< persons (sum over plants for aggregates)
+    double pnl_mean;
+    double consumption_mean;
+    double doses_mean;
+    std::size_t n_weekday = 0;
+    double consumption_weekday;  ///< Tue–Thu samples (EUDA)
+    std::size_t n_weekend = 0;
+    double consumption_weekend;  ///< Fri–Mon samples (EUDA)
+    std::string censoring;       ///< `none`, or the substitution rules used
+
+    campaign_estimate();
+};
+
+struct estimate_summary {
+    std::size_t n_results = 0;        ///< assay results read
+    std::size_t n_daily = 0;
+    std::size_t n_campaign = 0;
+    std::size_t n_censored = 0;       ///< censored results substituted
+    std::size_t n_missing_flow = 0;   ///< plant results without a flow on their day
+    std::size_t n_corrected_amphetamine = 0;
+    std::vector<std::string> unconfirmed_parameters;  ///< used by this run, `residue.key`
+    std::vector<std::string> warnings;
+};
+
+struct estimate_result {
+    std::vector<daily_estimate> daily;
+    std::vector<campaign_estimate> campaigns;
+    estimate_summary summary;
+};
+
+/// Runs the back-calculation for every result, then aggregates by campaign, district and city.
+/// Results are sorted (site, analyte, day) and (scope, id, analyte, campaign), so the output does
+/// not depend on the order of the inputs. `city_name` labels the city-scope rows.
+[[nodiscard]] estimate_result estimate(const std::vector<site>& sites, const std::vector<assay_result>& results,
+                                       const std::vector<flow_record>& flows, const model_set& models,
+                                       const estimate_options& options, const std::string& city_name = "city");
+
+}  // namespace wbe

@@ -1,0 +1,43 @@
+#pragma once
+/// @file assay_csv.hpp
+/// Reads an assay batch (CSV, one row per sample × analyte; design.md "Inputs") into canonical
+/// assay results, checking every row. All problems of a file are reported together as one
+/// wbe::input_error; a file with any problem yields nothing.
+///
+/// Columns: `batch_id, sample_id, site_id, sample_date, analyte, value, unit, qualifier, lod,
+/// loq` (required) and `method_id, lab_id, recovery_pct, sample_type, notes` (optional).
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wbe/core/analyte_model.hpp"
+#include "wbe/core/sample.hpp"
+
+namespace wbe::io {
+
+struct assay_batch {
+    std::string batch_id;
+    std::string source;        ///< file name as given
+    std::string content_hash;  ///< XXH3-128 of the file bytes, 32 hex digits
+    std::vector<assay_result> results;
+};
+
+struct assay_read_options {
+    /// Answers whether a site id exists (the reader does not own the sites table).
+    std::function<bool(std::string_view)> site_exists;
+    const model_set* models = nullptr;  ///< resolves analyte ids and aliases
+};
+
+/// Parses and checks `text`, reported as coming from `source`. Throws wbe::input_error with
+/// every problem found.
+[[nodiscard]] assay_batch parse_assay_batch(std::string_view text, const std::string& source,
+                                            const assay_read_options& options);
+/// Reads the file and parses it.
+[[nodiscard]] assay_batch read_assay_batch(const std::string& path, const assay_read_options& options);
+
+/// Width limits of identifiers, shared with the store's fixed-length string columns.
+inline constexpr std::size_t max_id_length = 64;
+
+}  // namespace wbe::io

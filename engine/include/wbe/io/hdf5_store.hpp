@@ -1,0 +1,116 @@
+#pragma once
+/// @file hdf5_store.hpp
+/// The programme store: one HDF5 file holding every table as a 1-D compound dataset with
+/// fixed-length string fields, so that h5py and `pandas.read_hdf(path, key)` read it with no
+/// custom code. Root attributes: `schema_version`, `engine_version`, `city`.
+///
+/// Tables (dataset names): batches, samples, sites, flows, estimates_daily,
+/// estimates_campaign, flags, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
+/// inh); column lists are in data/README.md and README.md.
+///
+/// Writing is whole-file and atomic: the new content goes to a temporary file beside the
+/// store, is flushed to disk, and replaces the store by rename(2). A reader therefore sees the
+/// old or the new store, never a torn one, and a failed or killed write leaves the old store.
+/// Writers hold an exclusive lock (`<store>.lock`, flock) for the whole read-modify-write.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wbe/core/estimate.hpp"
+#include "wbe/core/sample.hpp"
+#include "wbe/core/site.hpp"
+#include "wbe/core/threshold.hpp"
+
+namespace wbe::io {
+
+inline constexpr int store_schema_version = 1;
+
+struct batch_record {
+    std::string batch_id;
+    std::string content_hash;
+    std::string source;
+    std::string ingested_at;  ///< UTC, ISO 8601
+    std::string status = "active";
+    std::int64_t n_results = 0;
+};
+
+struct run_record {
+    std::int64_t run_id = 0;
+    std::string command;      ///< ingest, estimate, flag, run
+    std::string started_at;   ///< UTC, ISO 8601
+    std::string engine_version;
+    std::string config;       ///< config file path
+    std::string config_hash;
+    std::string model_set;
+    std::string model_hash;
+    std::int64_t seed = 0;    ///< 0 for deterministic runs
+    std::int64_t n_daily = 0;
+    std::int64_t n_campaign = 0;
+    std::int64_t n_flags = 0;
+    std::string unconfirmed;  ///< unconfirmed model parameters used, comma-separated
+    std::string summary;      ///< one-line summary (counts, warnings)
+};
+
+/// Everything a store holds, in memory.
+struct store_contents {
+    std::string city;
+    std::vector<batch_record> batches;
+    std::vector<assay_result> samples;
+    std::vector<site> sites;
+    std::vector<flow_record> flows;
+    std::string estimates_model_set;  ///< model set of the stored estimates
+    std::vector<daily_estimate> daily;
+    std::vector<campaign_estimate> campaigns;
+    std::vector<flag> flags;
+    std::vector<run_record> runs;
+};
+
+/// Exclusive writer lock on a store; released on destruction. Throws store_error naming the
+/// holder's pid when another process writes.
+class store_lock {
+public:
+    explicit store_lock(const std::string& store_path);
+    ~store_lock();
+    store_lock(const store_lock&) = delete;
+    store_lock& operator=(const store_lock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+/// Reads a whole store. Throws store_error when the file is missing, not HDF5, or of a newer
+/// schema than this engine reads.
+[[nodiscard]] store_contents read_store(const std::string& path);
+/// Writes a whole store atomically (temporary file + fsync + rename).
+void write_store(const std::string& path, const store_contents& contents);
+[[nodiscard]] bool store_exists(const std::string& path);
+
+/// One column of a stored table, whatever its type.
+struct column_data {
+    enum class type { number, integer, text };
+    std::string name;
+    type kind = type::number;
+    std::vector<double> numbers;
+    std::vector<std::int64_t> integers;
+    std::vector<std::string> texts;
+};
+
+/// A stored table read generically from its compound type (for show, export and Python).
+struct raw_table {
+    std::string name;
+    std::size_t rows = 0;
+    std::vector<column_data> columns;
+};
+
+/// Reads one table by name. Throws store_error for an unknown table or an unreadable store.
+[[nodiscard]] raw_table read_raw_table(const std::string& path, const std::string& table);
+
+/// Names of the tables, in file order.
+[[nodiscard]] const std::vector<std::string>& store_tables();
+
+/// Current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+[[nodiscard]] std::string utc_now();
+
+}  // namespace wbe::io

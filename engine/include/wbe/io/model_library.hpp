@@ -1,0 +1,20 @@
+#pragma once
+/// @file model_library.hpp
+/// Loads the residue models of a `models/` folder (one YAML per residue) and applies a named
+/// set's overrides (`models/sets/<name>.yaml`). Every numeric parameter must carry `value`,
+/// `unit`, `source` and `evidence`; anything else is a config_error with file, line and column.
+
+#include <string>
+
+#include "wbe/core/analyte_model.hpp"
+
+namespace wbe::io {
+
+/// Reads every `*.yaml` in `dir` (in name order) as the set `default`, then, unless `set_name`
+/// is `default`, applies `dir/sets/<set_name>.yaml`.
+[[nodiscard]] model_set load_model_set(const std::string& dir, const std::string& set_name = "default");
+
+/// Hash of the files that made the set (for the run record).
+[[nodiscard]] std::string model_set_hash(const std::string& dir, const std::string& set_name);
+
+}  // namespace wbe::io

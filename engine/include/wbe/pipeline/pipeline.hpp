@@ -1,0 +1,77 @@
+#pragma once
+/// @file pipeline.hpp
+/// The stages the CLI and Python call: ingest → estimate → flag, each reading and writing the
+/// store as one atomic step (see hdf5_store.hpp), and `run` doing all three in one write.
+///
+/// Each stage takes the run config and returns a summary of what it did.
+
+#include <string>
+#include <vector>
+
+#include "wbe/io/hdf5_store.hpp"
+#include "wbe/io/run_config.hpp"
+
+namespace wbe::pipeline {
+
+struct ingest_summary {
+    std::vector<std::string> added;    ///< batch ids added
+    std::vector<std::string> skipped;  ///< "batch id (file)" already in the store with the same content
+    std::size_t n_results = 0;         ///< assay results added
+    std::size_t n_sites = 0;           ///< sites in the store after ingest
+    std::size_t n_flows_added = 0;
+    std::size_t n_flows_updated = 0;
+};
+
+struct estimate_stage_summary {
+    estimate_summary core;
+    std::string model_set;
+};
+
+struct flag_summary {
+    std::size_t n_flags = 0;
+    std::size_t n_watch = 0;
+    std::size_t n_alert = 0;
+};
+
+struct run_summary {
+    std::string store;
+    std::string city;
+    ingest_summary ingest;
+    estimate_stage_summary estimate;
+    flag_summary flags;
+    std::vector<wbe::flag> flag_list;  ///< the stored flags, newest campaign first
+};
+
+/// Overrides a command line may set on top of the config.
+struct overrides {
+    std::string store;                ///< store path instead of the config's
+    std::vector<std::string> batches; ///< batch files instead of the config's
+};
+
+/// The config with command-line overrides applied, and its model set loaded and checked.
+struct context {
+    io::run_config config;
+    model_set models;
+    std::string model_hash;
+};
+[[nodiscard]] context load_context(const std::string& config_path, const overrides& o = {});
+
+/// Loads sites, flows and batches into the store. All files are checked before anything is
+/// written; any problem in any file throws (input_error or config_error) and leaves the store
+/// as it was. A batch whose content is already stored is skipped; a known batch id with new
+/// content is an error.
+ingest_summary ingest(const context& ctx);
+/// Recomputes every estimate from the stored results (and clears the now stale flags).
+estimate_stage_summary estimate(const context& ctx);
+/// Evaluates the threshold and ratio rules on the stored estimates.
+flag_summary flag(const context& ctx);
+/// ingest + estimate + flag, written once.
+run_summary run(const context& ctx);
+
+/// Creates an empty store (schema and attributes only). Refuses to overwrite an existing one.
+void init_store(const std::string& path, const std::string& city);
+
+/// Flags sorted for display: newest campaign first, alerts before watches, then site.
+[[nodiscard]] std::vector<wbe::flag> sorted_flags(std::vector<wbe::flag> flags);
+
+}  // namespace wbe::pipeline

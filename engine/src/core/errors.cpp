@@ -1,0 +1,63 @@
+#include "wbe/core/errors.hpp"
+
+namespace wbe {
+
+std::string location::to_string() const {
+    std::string out = file.empty() ? std::string("<input>") : file;
+    if (line > 0) {
+        out += ':' + std::to_string(line);
+        if (column > 0) out += ':' + std::to_string(column);
+    }
+    return out;
+}
+
+std::string diagnostic::to_string() const {
+    std::string out = where.to_string();
+    out += ": ";
+    if (!field.empty()) {
+        out += field;
+        out += " = ";
+        out += value.empty() ? std::string("\"\"") : value;
+        out += ": ";
+    }
+    out += rule;
+    return out;
+}
+
+namespace {
+std::string join(const std::vector<diagnostic>& ds) {
+    std::string out;
+    for (const auto& d : ds) {
+        if (!out.empty()) out += '\n';
+        out += d.to_string();
+    }
+    return out;
+}
+}  // namespace
+
+input_error::input_error(std::vector<diagnostic> diagnostics)
+    : error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {
+    if (diagnostics_.empty()) diagnostics_.push_back({{}, {}, {}, "input error"});
+}
+
+config_error::config_error(diagnostic d) : error(d.to_string()), detail_(std::move(d)) {}
+
+void diagnostics_collector::add(location where, std::string field, std::string value, std::string rule) {
+    items_.push_back({std::move(where), std::move(field), std::move(value), std::move(rule)});
+}
+
+void diagnostics_collector::throw_if_any() const {
+    if (!items_.empty()) throw input_error(items_);
+}
+
+[[gnu::cold]] void throw_input_error(location where, std::string field, std::string value, std::string rule) {
+    throw input_error({{std::move(where), std::move(field), std::move(value), std::move(rule)}});
+}
+
+[[gnu::cold]] void throw_config_error(location where, std::string key, std::string value, std::string rule) {
+    throw config_error({std::move(where), std::move(key), std::move(value), std::move(rule)});
+}
+
+[[gnu::cold]] void throw_numerical_error(const std::string& what) { throw numerical_error(what); }
+
+}  // namespace wbe

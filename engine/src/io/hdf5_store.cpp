@@ -1,0 +1,498 @@
+#include "wbe/io/hdf5_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <limits>
+
+#include "wbe/core/errors.hpp"
+#include "wbe/version.hpp"
+
+namespace wbe::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- a typed column of a compound table -----------------------------------------------------
+enum class kind { f64, i64, str };
+
+template <class R>
+struct field {
+    std::string name;
+    kind k;
+    std::size_t width;  // bytes (strings); 8 otherwise
+    std::function<void(const R&, char*)> put;
+    std::function<void(R&, const char*)> get;
+};
+
+// Copies at most `width` bytes without cutting a UTF-8 sequence; the rest stays zero (NULLPAD).
+void put_string(const std::string& s, char* dst, std::size_t width) {
+    std::size_t n = std::min(s.size(), width);
+    if (n < s.size())
+        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    std::memcpy(dst, s.data(), n);
+}
+std::string get_string(const char* src, std::size_t width) { return std::string(src, strnlen(src, width)); }
+
+template <class R>
+field<R> S(std::string name, std::size_t width, std::string R::*m) {
+    return {std::move(name), kind::str, width, [m, width](const R& r, char* d) { put_string(r.*m, d, width); },
+            [m, width](R& r, const char* s) { r.*m = get_string(s, width); }};
+}
+template <class R>
+field<R> S(std::string name, std::size_t width, std::function<std::string(const R&)> to,
+           std::function<void(R&, std::string)> from) {
+    return {std::move(name), kind::str, width, [to, width](const R& r, char* d) { put_string(to(r), d, width); },
+            [from, width](R& r, const char* s) { from(r, get_string(s, width)); }};
+}
+template <class R>
+field<R> F(std::string name, double R::*m) {
+    return {std::move(name), kind::f64, 8, [m](const R& r, char* d) { std::memcpy(d, &(r.*m), 8); },
+            [m](R& r, const char* s) { std::memcpy(&(r.*m), s, 8); }};
+}
+template <class R>
+field<R> F(std::string name, std::function<double(const R&)> to, std::function<void(R&, double)> from) {
+    return {std::move(name), kind::f64, 8, [to](const R& r, char* d) { const double v = to(r); std::memcpy(d, &v, 8); },
+            [from](R& r, const char* s) { double v; std::memcpy(&v, s, 8); from(r, v); }};
+}
+template <class R, class I>
+field<R> I64(std::string name, I R::*m) {
+    return {std::move(name), kind::i64, 8,
+            [m](const R& r, char* d) { const auto v = static_cast<std::int64_t>(r.*m); std::memcpy(d, &v, 8); },
+            [m](R& r, const char* s) { std::int64_t v; std::memcpy(&v, s, 8); r.*m = static_cast<I>(v); }};
+}
+
+// Dates are stored as ISO strings: readable as they are in h5py and pandas.
+template <class R>
+field<R> D(std::string name, day_number R::*m) {
+    return S<R>(std::move(name), 10, [m](const R& r) { return format_iso_date(r.*m); },
+                [m](R& r, std::string s) { r.*m = parse_iso_date(s).value_or(0); });
+}
+
+template <class R>
+H5::CompType make_type(const std::vector<field<R>>& fields, std::vector<std::size_t>& offsets) {
+    std::size_t size = 0;
+    offsets.clear();
+    for (const auto& f : fields) {
+        offsets.push_back(size);
+        size += f.width;
+    }
+    H5::CompType t(size);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const auto& f = fields[i];
+        if (f.k == kind::f64) t.insertMember(f.name, offsets[i], H5::PredType::NATIVE_DOUBLE);
+        else if (f.k == kind::i64) t.insertMember(f.name, offsets[i], H5::PredType::NATIVE_INT64);
+        else {
+            H5::StrType s(H5::PredType::C_S1, f.width);
+            s.setStrpad(H5T_STR_NULLPAD);
+            t.insertMember(f.name, offsets[i], s);
+        }
+    }
+    return t;
+}
+
+template <class R>
+void write_table(H5::H5File& file, const std::string& name, const std::vector<field<R>>& fields, const std::vector<R>& rows) {
+    std::vector<std::size_t> off;
+    const H5::CompType type = make_type(fields, off);
+    const std::size_t row_size = type.getSize();
+    std::vector<char> buf(rows.size() * row_size, 0);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[r], buf.data() + r * row_size + off[i]);
+    const hsize_t dims[1] = {rows.size()};
+    const hsize_t maxdims[1] = {H5S_UNLIMITED};
+    const H5::DataSpace space(1, dims, maxdims);
+    H5::DSetCreatPropList plist;
+    const hsize_t chunk[1] = {std::max<hsize_t>(1, std::min<hsize_t>(rows.size(), std::max<hsize_t>(1, (1u << 16) / row_size)))};
+    plist.setChunk(1, chunk);
+    plist.setShuffle();
+    plist.setDeflate(4);
+    H5::DataSet ds = file.createDataSet(name, type, space, plist);
+    if (!rows.empty()) ds.write(buf.data(), type);
+}
+
+template <class R>
+std::vector<R> read_table(H5::H5File& file, const std::string& name, const std::vector<field<R>>& fields) {
+    std::vector<R> rows;
+    if (!H5Lexists(file.getId(), name.c_str(), H5P_DEFAULT)) return rows;
+    H5::DataSet ds = file.openDataSet(name);
+    const H5::DataSpace space = ds.getSpace();
+    if (space.getSimpleExtentNdims() != 1) throw store_error(file.getFileName() + ": table " + name + " is not 1-D");
+    hsize_t n = 0;
+    space.getSimpleExtentDims(&n);
+    std::vector<std::size_t> off;
+    const H5::CompType type = make_type(fields, off);
+    const std::size_t row_size = type.getSize();
+    std::vector<char> buf(n * row_size, 0);
+    if (n > 0) ds.read(buf.data(), type);
+    rows.resize(n);
+    for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].get(rows[r], buf.data() + r * row_size + off[i]);
+    return rows;
+}
+
+// ---- the schema (v1) -------------------------------------------------------------------------
+const std::vector<field<batch_record>>& batch_fields() {
+    using R = batch_record;
+    static const std::vector<field<R>> f{S<R>("batch_id", 64, &R::batch_id), S<R>("content_hash", 32, &R::content_hash),
+                                         S<R>("source", 256, &R::source), S<R>("ingested_at", 20, &R::ingested_at),
+                                         S<R>("status", 16, &R::status), I64<R>("n_results", &R::n_results)};
+    return f;
+}
+
+const std::vector<field<assay_result>>& sample_fields() {
+    using R = assay_result;
+    static const std::vector<field<R>> f{
+        S<R>("batch_id", 64, &R::batch_id),
+        S<R>("sample_id", 64, &R::sample_id),
+        S<R>("site_id", 64, &R::site_id),
+        D<R>("date", &R::day),
+        S<R>("analyte", 32, &R::analyte),
+        F<R>("value_ng_per_l", [](const R& r) { return r.conc.value; }, [](R& r, double v) { r.conc.value = v; }),
+        S<R>("qualifier", 8, [](const R& r) { return std::string(to_string(r.conc.qual)); },
+             [](R& r, std::string s) { r.conc.qual = parse_qualifier(s).value_or(qualifier::detected); }),
+        F<R>("lod_ng_per_l", [](const R& r) { return r.conc.lod; }, [](R& r, double v) { r.conc.lod = v; }),
+        F<R>("loq_ng_per_l", [](const R& r) { return r.conc.loq; }, [](R& r, double v) { r.conc.loq = v; }),
+        S<R>("method_id", 64, &R::method_id),
+        S<R>("lab_id", 64, &R::lab_id),
+        S<R>("sample_type", 64, &R::sample_type),
+        F<R>("recovery_pct", &R::recovery_pct),
+        S<R>("notes", 256, &R::notes)};
+    return f;
+}
+
+std::string join_towns(const std::vector<std::string>& towns) {
+    std::string out;
+    for (const auto& t : towns) out += (out.empty() ? "" : ";") + t;
+    return out;
+}
+std::vector<std::string> split_towns(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        const std::size_t end = s.find(';', start);
+        out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+const std::vector<field<site>>& site_fields() {
+    using R = site;
+    static const std::vector<field<R>> f{
+        S<R>("site_id", 64, &R::id),
+        S<R>("name", 128, &R::name),
+        S<R>("kind", 16, &R::kind),
+        S<R>("venue_type", 32, &R::venue_type),
+        S<R>("district", 64, &R::district),
+        S<R>("towns", 256, [](const R& r) { return join_towns(r.towns); }, [](R& r, std::string s) { r.towns = split_towns(s); }),
+        F<R>("population", &R::population),
+        F<R>("population_rsd", &R::population_rsd),
+        S<R>("population_method", 32, &R::population_method),
+        F<R>("residence_time_h", &R::residence_time_h)};
+    return f;
+}
+
+const std::vector<field<flow_record>>& flow_fields() {
+    using R = flow_record;
+    static const std::vector<field<R>> f{S<R>("site_id", 64, &R::site_id), D<R>("date", &R::day),
+                                         F<R>("flow_m3_per_day", &R::flow_m3_per_day), S<R>("source", 256, &R::source)};
+    return f;
+}
+
+std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
+    using R = daily_estimate;
+    return {S<R>("site_id", 64, &R::site_id),
+            S<R>("site_kind", 16, &R::site_kind),
+            S<R>("sample_id", 64, &R::sample_id),
+            D<R>("date", &R::day),
+            S<R>("campaign", 16, &R::campaign),
+            S<R>("analyte", 32, &R::analyte),
+            S<R>("drug", 32, &R::drug),
+            S<R>("qualifier", 8, [](const R& r) { return std::string(to_string(r.qual)); },
+                 [](R& r, std::string s) { r.qual = parse_qualifier(s).value_or(qualifier::detected); }),
+            S<R>("censoring", 16, &R::censoring),
+            F<R>("conc_ng_per_l", &R::conc_ng_per_l),
+            F<R>("flow_m3_per_day", &R::flow_m3_per_day),
+            F<R>("load_mg_per_day", &R::load_mg_per_day),
+            F<R>("population", &R::population),
+            F<R>("pnl_mg_per_day_per_1000", &R::pnl),
+            F<R>("consumption_mg_per_day_per_1000", &R::consumption),
+            F<R>("doses_per_day_per_1000", &R::doses),
+            S<R>("note", 64, &R::note),
+            S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
+}
+
+std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_set) {
+    using R = campaign_estimate;
+    return {S<R>("scope", 16, &R::scope),
+            S<R>("id", 64, &R::id),
+            S<R>("site_kind", 16, &R::site_kind),
+            S<R>("campaign", 16, &R::campaign),
+            S<R>("analyte", 32, &R::analyte),
+            S<R>("drug", 32, &R::drug),
+            I64<R>("n_samples", &R::n_samples),
+            I64<R>("n_censored", &R::n_censored),
+            I64<R>("n_sites", &R::n_sites),
+            F<R>("conc_mean_ng_per_l", &R::conc_mean),
+            F<R>("load_mean_mg_per_day", &R::load_mean),
+            F<R>("population", &R::population),
+            F<R>("pnl_mg_per_day_per_1000", &R::pnl_mean),
+            F<R>("consumption_mg_per_day_per_1000", &R::consumption_mean),
+            F<R>("doses_per_day_per_1000", &R::doses_mean),
+            I64<R>("n_weekday", &R::n_weekday),
+            F<R>("consumption_weekday", &R::consumption_weekday),
+            I64<R>("n_weekend", &R::n_weekend),
+            F<R>("consumption_weekend", &R::consumption_weekend),
+            S<R>("censoring", 32, &R::censoring),
+            S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
+}
+
+const std::vector<field<flag>>& flag_fields() {
+    using R = flag;
+    static const std::vector<field<R>> f{
+        S<R>("site_id", 64, &R::site_id),
+        S<R>("site_kind", 16, &R::site_kind),
+        S<R>("drug", 32, &R::drug),
+        S<R>("campaign", 16, &R::campaign),
+        S<R>("date", 10, &R::date),
+        S<R>("rule", 32, &R::rule),
+        S<R>("level", 8, [](const R& r) { return std::string(to_string(r.level)); },
+             [](R& r, std::string s) { if (!parse_flag_level(s, r.level)) r.level = flag_level::none; }),
+        F<R>("value", &R::value),
+        F<R>("reference", &R::reference),
+        S<R>("unit", 32, &R::unit),
+        S<R>("explanation", 384, &R::explanation)};
+    return f;
+}
+
+const std::vector<field<run_record>>& run_fields() {
+    using R = run_record;
+    static const std::vector<field<R>> f{
+        I64<R>("run_id", &R::run_id),          S<R>("command", 16, &R::command),
+        S<R>("started_at", 20, &R::started_at), S<R>("engine_version", 16, &R::engine_version),
+        S<R>("config", 256, &R::config),        S<R>("config_hash", 32, &R::config_hash),
+        S<R>("model_set", 32, &R::model_set),   S<R>("model_hash", 32, &R::model_hash),
+        I64<R>("seed", &R::seed),               I64<R>("n_daily", &R::n_daily),
+        I64<R>("n_campaign", &R::n_campaign),   I64<R>("n_flags", &R::n_flags),
+        S<R>("unconfirmed", 1024, &R::unconfirmed), S<R>("summary", 512, &R::summary)};
+    return f;
+}
+
+void write_string_attr(H5::H5File& f, const std::string& name, const std::string& value) {
+    H5::StrType t(H5::PredType::C_S1, std::max<std::size_t>(1, value.size()));
+    H5::Attribute a = f.createAttribute(name, t, H5::DataSpace(H5S_SCALAR));
+    a.write(t, value.empty() ? std::string(" ") : value);
+}
+
+std::string read_string_attr(H5::H5File& f, const std::string& name) {
+    if (!f.attrExists(name)) return {};
+    H5::Attribute a = f.openAttribute(name);
+    std::string out;
+    a.read(a.getStrType(), out);
+    return out;
+}
+
+struct hdf5_quiet {
+    hdf5_quiet() { H5::Exception::dontPrint(); }
+};
+const hdf5_quiet quiet_once;
+
+[[noreturn]] void rethrow_hdf5(const std::string& path, const H5::Exception& e, const std::string& doing) {
+    throw store_error(path + ": " + doing + " failed: " + e.getDetailMsg());
+}
+
+void fsync_path(const std::string& path, bool directory) {
+    const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace
+
+const std::vector<std::string>& store_tables() {
+    static const std::vector<std::string> t{"batches", "samples", "sites", "flows", "estimates_daily",
+                                            "estimates_campaign", "flags", "runs"};
+    return t;
+}
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+bool store_exists(const std::string& path) { return fs::exists(path); }
+
+store_lock::store_lock(const std::string& store_path) {
+    const std::string lock_path = store_path + ".lock";
+    if (const auto dir = fs::path(store_path).parent_path(); !dir.empty()) {
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+    }
+    fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw store_error(lock_path + ": cannot open the store lock: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        char buf[32] = {0};
+        const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+        ::close(fd_);
+        fd_ = -1;
+        throw store_error(store_path + ": store is locked by pid " + (n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?") +
+                          " (another wbe is writing it); try again when it has finished");
+    }
+    const std::string pid = std::to_string(::getpid());
+    if (::ftruncate(fd_, 0) == 0) {
+        [[maybe_unused]] const ssize_t w = ::pwrite(fd_, pid.data(), pid.size(), 0);
+    }
+}
+
+store_lock::~store_lock() {
+    if (fd_ >= 0) {
+        ::flock(fd_, LOCK_UN);
+        ::close(fd_);
+    }
+}
+
+store_contents read_store(const std::string& path) {
+    if (!fs::exists(path)) throw store_error(path + ": no store here (create one with `wbe init` or `wbe ingest`)");
+    if (H5::H5File::isHdf5(path) <= 0) throw store_error(path + ": not an HDF5 file (is it a wbe store?)");
+    store_contents c;
+    try {
+        H5::H5File f(path, H5F_ACC_RDONLY);
+        if (!f.attrExists("schema_version")) throw store_error(path + ": not a wbe store (no schema_version attribute)");
+        int version = 0;
+        f.openAttribute("schema_version").read(H5::PredType::NATIVE_INT, &version);
+        if (version > store_schema_version)
+            throw store_error(path + ": store has schema version " + std::to_string(version) + ", newer than this engine reads (" +
+                              std::to_string(store_schema_version) + "); upgrade wbe");
+        if (version < 1) throw store_error(path + ": invalid schema_version " + std::to_string(version));
+        c.city = read_string_attr(f, "city");
+        c.batches = read_table(f, "batches", batch_fields());
+        c.samples = read_table(f, "samples", sample_fields());
+        c.sites = read_table(f, "sites", site_fields());
+        c.flows = read_table(f, "flows", flow_fields());
+        c.estimates_model_set = read_string_attr(f, "estimates_model_set");
+        c.daily = read_table(f, "estimates_daily", daily_fields(c.estimates_model_set));
+        c.campaigns = read_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set));
+        c.flags = read_table(f, "flags", flag_fields());
+        c.runs = read_table(f, "runs", run_fields());
+    } catch (const H5::Exception& e) {
+        rethrow_hdf5(path, e, "reading the store");
+    }
+    return c;
+}
+
+raw_table read_raw_table(const std::string& path, const std::string& table) {
+    const auto& known = store_tables();
+    if (std::find(known.begin(), known.end(), table) == known.end()) {
+        std::string list;
+        for (const auto& t : known) list += (list.empty() ? "" : ", ") + t;
+        throw store_error("unknown table '" + table + "' (tables: " + list + ")");
+    }
+    if (!fs::exists(path)) throw store_error(path + ": no store here (create one with `wbe init` or `wbe ingest`)");
+    if (H5::H5File::isHdf5(path) <= 0) throw store_error(path + ": not an HDF5 file (is it a wbe store?)");
+    raw_table out;
+    out.name = table;
+    try {
+        H5::H5File f(path, H5F_ACC_RDONLY);
+        if (!H5Lexists(f.getId(), table.c_str(), H5P_DEFAULT)) return out;
+        H5::DataSet ds = f.openDataSet(table);
+        hsize_t n = 0;
+        ds.getSpace().getSimpleExtentDims(&n);
+        out.rows = n;
+        const H5::CompType file_type = ds.getCompType();
+        const int members = file_type.getNmembers();
+        for (int m = 0; m < members; ++m) {
+            column_data c;
+            c.name = file_type.getMemberName(static_cast<unsigned>(m));
+            const H5T_class_t cls = file_type.getMemberClass(static_cast<unsigned>(m));
+            // Read one member at a time through a one-member compound type (HDF5 matches by name).
+            if (cls == H5T_FLOAT) {
+                c.kind = column_data::type::number;
+                c.numbers.resize(n);
+                H5::CompType t(sizeof(double));
+                t.insertMember(c.name, 0, H5::PredType::NATIVE_DOUBLE);
+                if (n) ds.read(c.numbers.data(), t);
+            } else if (cls == H5T_INTEGER) {
+                c.kind = column_data::type::integer;
+                c.integers.resize(n);
+                H5::CompType t(sizeof(std::int64_t));
+                t.insertMember(c.name, 0, H5::PredType::NATIVE_INT64);
+                if (n) ds.read(c.integers.data(), t);
+            } else if (cls == H5T_STRING) {
+                c.kind = column_data::type::text;
+                const std::size_t width = file_type.getMemberStrType(static_cast<unsigned>(m)).getSize();
+                H5::StrType st(H5::PredType::C_S1, width);
+                st.setStrpad(H5T_STR_NULLPAD);
+                H5::CompType t(width);
+                t.insertMember(c.name, 0, st);
+                std::vector<char> buf(n * width);
+                if (n) ds.read(buf.data(), t);
+                c.texts.reserve(n);
+                for (hsize_t r = 0; r < n; ++r) c.texts.push_back(get_string(buf.data() + r * width, width));
+            } else {
+                continue;
+            }
+            out.columns.push_back(std::move(c));
+        }
+    } catch (const H5::Exception& e) {
+        rethrow_hdf5(path, e, "reading table " + table);
+    }
+    return out;
+}
+
+void write_store(const std::string& path, const store_contents& c) {
+    const fs::path target(path);
+    if (!target.parent_path().empty()) fs::create_directories(target.parent_path());
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    try {
+        {
+            H5::H5File f(tmp, H5F_ACC_TRUNC);
+            const int version = store_schema_version;
+            f.createAttribute("schema_version", H5::PredType::NATIVE_INT, H5::DataSpace(H5S_SCALAR))
+                .write(H5::PredType::NATIVE_INT, &version);
+            write_string_attr(f, "engine_version", engine_version);
+            write_string_attr(f, "city", c.city);
+            write_string_attr(f, "estimates_model_set", c.estimates_model_set);
+            write_table(f, "batches", batch_fields(), c.batches);
+            write_table(f, "samples", sample_fields(), c.samples);
+            write_table(f, "sites", site_fields(), c.sites);
+            write_table(f, "flows", flow_fields(), c.flows);
+            write_table(f, "estimates_daily", daily_fields(c.estimates_model_set), c.daily);
+            write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set), c.campaigns);
+            write_table(f, "flags", flag_fields(), c.flags);
+            write_table(f, "runs", run_fields(), c.runs);
+            f.flush(H5F_SCOPE_GLOBAL);
+        }
+        fsync_path(tmp, false);
+        if (std::rename(tmp.c_str(), path.c_str()) != 0)
+            throw store_error(path + ": cannot replace the store: " + std::strerror(errno));
+        fsync_path(target.parent_path().empty() ? std::string(".") : target.parent_path().string(), true);
+    } catch (const H5::Exception& e) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        rethrow_hdf5(path, e, "writing the store");
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw;
+    }
+}
+
+}  // namespace wbe::io

@@ -1,0 +1,75 @@
+#include "text_fields.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+#include <fast_float/fast_float.h>
+#include <xxhash.h>
+
+namespace wbe::io::detail {
+
+std::optional<double> parse_number(std::string_view s) noexcept {
+    s = trim(s);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    if (s.empty()) return std::nullopt;
+    double v = 0.0;
+    const auto r = fast_float::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+bool looks_non_finite(std::string_view s) noexcept {
+    std::string t;
+    for (char c : trim(s)) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!t.empty() && (t.front() == '+' || t.front() == '-')) t.erase(0, 1);
+    return t == "nan" || t == "inf" || t == "infinity" || t == "na" || t == "n/a";
+}
+
+header_map map_header(const csv_record& header, const std::vector<std::string_view>& required,
+                      const std::vector<std::string_view>& optional) {
+    header_map h;
+    const std::size_t known = required.size() + optional.size();
+    h.index.assign(known, -1);
+    const auto name_at = [&](std::size_t k) { return k < required.size() ? required[k] : optional[k - required.size()]; };
+    for (std::size_t f = 0; f < header.fields.size(); ++f) {
+        std::string name(trim(header.fields[f].text));
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        bool found = false;
+        for (std::size_t k = 0; k < known; ++k) {
+            if (name_at(k) != name) continue;
+            found = true;
+            if (h.index[k] >= 0) {
+                h.problems_field.push_back(header.fields[f].text);
+                h.problems_rule.push_back("duplicate column (first at column " + std::to_string(h.index[k] + 1) + ")");
+                h.problems_column.push_back(f + 1);
+            } else {
+                h.index[k] = static_cast<int>(f);
+            }
+        }
+        if (!found) {
+            std::string list;
+            for (std::size_t k = 0; k < known; ++k) list += (k ? ", " : "") + std::string(name_at(k));
+            h.problems_field.push_back(header.fields[f].text);
+            h.problems_rule.push_back("unknown column (expected " + list + ")");
+            h.problems_column.push_back(f + 1);
+        }
+    }
+    for (std::size_t k = 0; k < required.size(); ++k) {
+        if (h.index[k] < 0) {
+            h.problems_field.push_back(std::string(required[k]));
+            h.problems_rule.push_back("required column is missing");
+            h.problems_column.push_back(0);
+        }
+    }
+    return h;
+}
+
+std::string content_hash(std::string_view bytes) {
+    const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                  static_cast<unsigned long long>(h.low64));
+    return buf;
+}
+
+}  // namespace wbe::io::detail

@@ -1,0 +1,269 @@
+#include "wbe/pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "wbe/core/errors.hpp"
+#include "wbe/io/assay_csv.hpp"
+#include "wbe/io/flows_csv.hpp"
+#include "wbe/io/model_library.hpp"
+#include "wbe/io/sites.hpp"
+#include "wbe/version.hpp"
+
+namespace wbe::pipeline {
+
+namespace {
+
+io::store_contents read_or_empty(const std::string& path) {
+    if (!io::store_exists(path)) return {};
+    return io::read_store(path);
+}
+
+io::run_record make_run(const io::store_contents& s, const context& ctx, const std::string& command) {
+    io::run_record r;
+    r.run_id = s.runs.empty() ? 1 : s.runs.back().run_id + 1;
+    r.command = command;
+    r.started_at = io::utc_now();
+    r.engine_version = engine_version;
+    r.config = ctx.config.path;
+    r.config_hash = ctx.config.hash;
+    r.model_set = ctx.models.name;
+    r.model_hash = ctx.model_hash;
+    return r;
+}
+
+// --- ingest into memory ------------------------------------------------------------------------
+ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
+    ingest_summary out;
+    const io::run_config& cfg = ctx.config;
+
+    // Sites first: batches and flows are checked against them.
+    if (!cfg.sites.empty()) {
+        io::sites_file sf = io::read_sites(cfg.sites);
+        if (store.city.empty() || !sf.city.empty()) store.city = sf.city;
+        for (auto& s : sf.sites) {
+            const auto it = std::find_if(store.sites.begin(), store.sites.end(), [&](const site& x) { return x.id == s.id; });
+            if (it == store.sites.end()) store.sites.push_back(std::move(s));
+            else *it = std::move(s);
+        }
+    }
+    if (!cfg.city.empty()) store.city = cfg.city;
+    std::unordered_map<std::string, std::string> kind_of;
+    for (const auto& s : store.sites) kind_of[s.id] = s.kind;
+
+    diagnostics_collector all;  // problems of every file, reported together
+    const auto collect = [&](auto&& read) {
+        try {
+            read();
+        } catch (const input_error& e) {
+            for (const auto& d : e.diagnostics()) all.add(d);
+        }
+    };
+
+    // Flows: upsert by (site, day).
+    std::vector<io::flows_file> flow_files;
+    for (const auto& path : cfg.flows)
+        collect([&] {
+            flow_files.push_back(io::read_flows(path, {[&](std::string_view id) {
+                                                    const auto it = kind_of.find(std::string(id));
+                                                    return it == kind_of.end() ? std::string() : it->second;
+                                                }}));
+        });
+
+    // Batches.
+    std::unordered_map<std::string, const io::batch_record*> by_hash, by_id;
+    for (const auto& b : store.batches) {
+        by_hash[b.content_hash] = &b;
+        by_id[b.batch_id] = &b;
+    }
+    std::unordered_map<std::string, std::string> sample_batch;  // sample id → batch id, store and new
+    for (const auto& r : store.samples) sample_batch.emplace(r.sample_id, r.batch_id);
+    std::vector<io::assay_batch> new_batches;
+    std::set<std::string> new_hashes;
+    const io::assay_read_options opt{[&](std::string_view id) { return kind_of.count(std::string(id)) > 0; }, &ctx.models};
+    for (const auto& path : cfg.batches) {
+        collect([&] {
+            io::assay_batch b = io::read_assay_batch(path, opt);
+            if (by_hash.count(b.content_hash) || new_hashes.count(b.content_hash)) {
+                out.skipped.push_back(b.batch_id + " (" + path + ")");
+                return;
+            }
+            if (const auto it = by_id.find(b.batch_id); it != by_id.end())
+                throw_input_error({path, 2, 1}, "batch_id", b.batch_id,
+                                  "batch id is already in the store with other content (from " + it->second->source +
+                                      "); a corrected batch must supersede it explicitly (not supported yet)");
+            for (const auto& nb : new_batches)
+                if (nb.batch_id == b.batch_id)
+                    throw_input_error({path, 2, 1}, "batch_id", b.batch_id, "batch id is also used by " + nb.source);
+            for (const auto& r : b.results) {
+                const auto [it, fresh] = sample_batch.emplace(r.sample_id, b.batch_id);
+                if (!fresh && it->second != b.batch_id)
+                    throw_input_error({path, 0, 0}, "sample_id", r.sample_id, "sample id is already used by batch " + it->second);
+            }
+            new_hashes.insert(b.content_hash);
+            new_batches.push_back(std::move(b));
+        });
+    }
+    all.throw_if_any();
+
+    // Everything checked: apply.
+    std::map<std::pair<std::string, day_number>, std::size_t> flow_index;
+    for (std::size_t i = 0; i < store.flows.size(); ++i) flow_index[{store.flows[i].site_id, store.flows[i].day}] = i;
+    for (auto& ff : flow_files) {
+        for (auto& f : ff.records) {
+            const auto it = flow_index.find({f.site_id, f.day});
+            if (it == flow_index.end()) {
+                flow_index[{f.site_id, f.day}] = store.flows.size();
+                store.flows.push_back(std::move(f));
+                ++out.n_flows_added;
+            } else if (store.flows[it->second].flow_m3_per_day != f.flow_m3_per_day) {
+                store.flows[it->second] = std::move(f);
+                ++out.n_flows_updated;
+            }
+        }
+    }
+    const std::string now = io::utc_now();
+    for (auto& b : new_batches) {
+        io::batch_record rec;
+        rec.batch_id = b.batch_id;
+        rec.content_hash = b.content_hash;
+        rec.source = b.source;
+        rec.ingested_at = now;
+        rec.n_results = static_cast<std::int64_t>(b.results.size());
+        store.batches.push_back(rec);
+        out.added.push_back(b.batch_id);
+        out.n_results += b.results.size();
+        std::move(b.results.begin(), b.results.end(), std::back_inserter(store.samples));
+    }
+    out.n_sites = store.sites.size();
+    return out;
+}
+
+estimate_stage_summary estimate_into(io::store_contents& store, const context& ctx) {
+    estimate_result r = wbe::estimate(store.sites, store.samples, store.flows, ctx.models, ctx.config.estimate,
+                                      store.city.empty() ? std::string("city") : store.city);
+    store.daily = std::move(r.daily);
+    store.campaigns = std::move(r.campaigns);
+    store.estimates_model_set = ctx.models.name;
+    store.flags.clear();  // flags of the previous estimates are stale now
+    return {std::move(r.summary), ctx.models.name};
+}
+
+flag_summary flag_into(io::store_contents& store, const context& ctx) {
+    std::vector<wbe::flag> flags = evaluate_thresholds(store.campaigns, ctx.config.thresholds);
+    std::vector<wbe::flag> ratios = evaluate_ratios(store.daily, ctx.config.ratios);
+    flags.insert(flags.end(), std::make_move_iterator(ratios.begin()), std::make_move_iterator(ratios.end()));
+    store.flags = sorted_flags(std::move(flags));
+    flag_summary s;
+    s.n_flags = store.flags.size();
+    for (const auto& f : store.flags) {
+        if (f.level == flag_level::watch) ++s.n_watch;
+        if (f.level == flag_level::alert) ++s.n_alert;
+    }
+    return s;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+    return out;
+}
+
+void record_estimate(io::run_record& r, const estimate_stage_summary& e) {
+    r.n_daily = static_cast<std::int64_t>(e.core.n_daily);
+    r.n_campaign = static_cast<std::int64_t>(e.core.n_campaign);
+    r.unconfirmed = join(e.core.unconfirmed_parameters, ",");
+    r.summary = std::to_string(e.core.n_results) + " results, " + std::to_string(e.core.n_censored) + " censored, " +
+                std::to_string(e.core.n_missing_flow) + " without flow";
+}
+
+}  // namespace
+
+context load_context(const std::string& config_path, const overrides& o) {
+    context ctx;
+    ctx.config = io::load_run_config(config_path);
+    if (!o.store.empty()) ctx.config.store = o.store;
+    if (!o.batches.empty()) ctx.config.batches = o.batches;
+    ctx.models = io::load_model_set(ctx.config.models_dir, ctx.config.model_set);
+    ctx.model_hash = io::model_set_hash(ctx.config.models_dir, ctx.config.model_set);
+    io::resolve_rules(ctx.config, ctx.models);
+    return ctx;
+}
+
+ingest_summary ingest(const context& ctx) {
+    const io::store_lock lock(ctx.config.store);
+    io::store_contents store = read_or_empty(ctx.config.store);
+    ingest_summary s = ingest_into(store, ctx);
+    io::run_record r = make_run(store, ctx, "ingest");
+    r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) + " already stored";
+    store.runs.push_back(r);
+    io::write_store(ctx.config.store, store);
+    return s;
+}
+
+estimate_stage_summary estimate(const context& ctx) {
+    const io::store_lock lock(ctx.config.store);
+    io::store_contents store = io::read_store(ctx.config.store);
+    estimate_stage_summary s = estimate_into(store, ctx);
+    io::run_record r = make_run(store, ctx, "estimate");
+    record_estimate(r, s);
+    store.runs.push_back(r);
+    io::write_store(ctx.config.store, store);
+    return s;
+}
+
+flag_summary flag(const context& ctx) {
+    const io::store_lock lock(ctx.config.store);
+    io::store_contents store = io::read_store(ctx.config.store);
+    if (store.campaigns.empty())
+        throw store_error(ctx.config.store + ": the store holds no estimates yet; run `wbe estimate` first");
+    flag_summary s = flag_into(store, ctx);
+    io::run_record r = make_run(store, ctx, "flag");
+    r.n_flags = static_cast<std::int64_t>(s.n_flags);
+    store.runs.push_back(r);
+    io::write_store(ctx.config.store, store);
+    return s;
+}
+
+run_summary run(const context& ctx) {
+    const io::store_lock lock(ctx.config.store);
+    io::store_contents store = read_or_empty(ctx.config.store);
+    run_summary s;
+    s.store = ctx.config.store;
+    s.ingest = ingest_into(store, ctx);
+    s.estimate = estimate_into(store, ctx);
+    s.flags = flag_into(store, ctx);
+    s.city = store.city;
+    io::run_record r = make_run(store, ctx, "run");
+    record_estimate(r, s.estimate);
+    r.n_flags = static_cast<std::int64_t>(s.flags.n_flags);
+    store.runs.push_back(r);
+    io::write_store(ctx.config.store, store);
+    s.flag_list = store.flags;
+    return s;
+}
+
+void init_store(const std::string& path, const std::string& city) {
+    const io::store_lock lock(path);
+    if (io::store_exists(path)) throw store_error(path + ": a store already exists here; init refuses to overwrite it");
+    io::store_contents c;
+    c.city = city;
+    io::write_store(path, c);
+}
+
+std::vector<wbe::flag> sorted_flags(std::vector<wbe::flag> flags) {
+    std::stable_sort(flags.begin(), flags.end(), [](const wbe::flag& a, const wbe::flag& b) {
+        if (a.campaign != b.campaign) return a.campaign > b.campaign;
+        if (a.level != b.level) return a.level > b.level;
+        if (a.site_id != b.site_id) return a.site_id < b.site_id;
+        if (a.drug != b.drug) return a.drug < b.drug;
+        if (a.rule != b.rule) return a.rule < b.rule;
+        return a.date < b.date;
+    });
+    return flags;
+}
+
+}  // namespace wbe::pipeline

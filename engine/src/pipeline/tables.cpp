@@ -1,0 +1,158 @@
+#include "wbe/pipeline/tables.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+
+namespace wbe::pipeline {
+
+namespace {
+
+std::string format_number(double v, bool full) {
+    if (std::isnan(v)) return "";
+    return full ? fmt::format("{:.17g}", v) : fmt::format("{:.6g}", v);
+}
+
+// Display width of UTF-8 text (code points; the engine's text is Latin or CJK-free ids).
+std::size_t display_width(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+}  // namespace
+
+text_table store_table(const std::string& store_path, const std::string& table, const table_filter& filter, bool full) {
+    const io::raw_table raw = io::read_raw_table(store_path, table);
+    text_table t;
+    for (const auto& c : raw.columns) t.header.push_back(c.name);
+    const auto column = [&](std::initializer_list<const char*> names) -> const io::column_data* {
+        for (const char* n : names)
+            for (const auto& c : raw.columns)
+                if (c.name == n && c.kind == io::column_data::type::text) return &c;
+        return nullptr;
+    };
+    const io::column_data* site_col = column({"site_id", "id"});
+    const io::column_data* drug_col = column({"drug"});
+    const io::column_data* analyte_col = column({"analyte"});
+    const io::column_data* campaign_col = column({"campaign"});
+    const io::column_data* scope_col = column({"scope"});
+    for (std::size_t r = 0; r < raw.rows; ++r) {
+        if (!filter.site.empty() && site_col && site_col->texts[r] != filter.site) continue;
+        if (!filter.drug.empty() && (drug_col || analyte_col)) {
+            const bool match = (drug_col && drug_col->texts[r] == filter.drug) || (analyte_col && analyte_col->texts[r] == filter.drug);
+            if (!match) continue;
+        }
+        if (!filter.campaign.empty() && campaign_col && campaign_col->texts[r] != filter.campaign) continue;
+        if (!filter.scope.empty() && scope_col && scope_col->texts[r] != filter.scope) continue;
+        std::vector<std::string> row;
+        row.reserve(raw.columns.size());
+        for (const auto& c : raw.columns) {
+            switch (c.kind) {
+                case io::column_data::type::number: row.push_back(format_number(c.numbers[r], full)); break;
+                case io::column_data::type::integer: row.push_back(std::to_string(c.integers[r])); break;
+                case io::column_data::type::text: row.push_back(c.texts[r]); break;
+            }
+        }
+        t.rows.push_back(std::move(row));
+    }
+    return t;
+}
+
+text_table flag_table(const std::vector<wbe::flag>& flags) {
+    text_table t;
+    t.header = {"campaign", "site", "kind", "drug", "rule", "level", "value", "reference", "unit", "date"};
+    for (const auto& f : flags)
+        t.rows.push_back({f.campaign, f.site_id, f.site_kind, f.drug, f.rule, std::string(to_string(f.level)),
+                          format_number(f.value, false), format_number(f.reference, false), f.unit, f.date});
+    return t;
+}
+
+std::string format_table(const text_table& t, std::size_t limit) {
+    std::vector<std::size_t> w(t.header.size(), 0);
+    const std::size_t shown = limit == 0 ? t.rows.size() : std::min(limit, t.rows.size());
+    for (std::size_t c = 0; c < t.header.size(); ++c) w[c] = display_width(t.header[c]);
+    for (std::size_t r = 0; r < shown; ++r)
+        for (std::size_t c = 0; c < t.rows[r].size() && c < w.size(); ++c) w[c] = std::max(w[c], display_width(t.rows[r][c]));
+    std::string out;
+    const auto line = [&](const std::vector<std::string>& cells) {
+        std::string l;
+        for (std::size_t c = 0; c < cells.size() && c < w.size(); ++c) {
+            l += cells[c];
+            if (c + 1 < cells.size()) l += std::string(w[c] - display_width(cells[c]) + 2, ' ');
+        }
+        while (!l.empty() && l.back() == ' ') l.pop_back();
+        out += l + '\n';
+    };
+    line(t.header);
+    for (std::size_t r = 0; r < shown; ++r) line(t.rows[r]);
+    if (shown < t.rows.size()) out += fmt::format("... {} more rows\n", t.rows.size() - shown);
+    return out;
+}
+
+void write_csv(const text_table& t, std::ostream& out) {
+    const auto cell = [&](const std::string& s) {
+        if (s.find_first_of(",\"\n\r") == std::string::npos) {
+            out << s;
+            return;
+        }
+        out << '"';
+        for (char c : s) {
+            if (c == '"') out << '"';
+            out << c;
+        }
+        out << '"';
+    };
+    const auto line = [&](const std::vector<std::string>& cells) {
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            if (c) out << ',';
+            cell(cells[c]);
+        }
+        out << '\n';
+    };
+    line(t.header);
+    for (const auto& r : t.rows) line(r);
+}
+
+std::string format_run_summary(const run_summary& s, const context& ctx) {
+    std::string out;
+    const auto& e = s.estimate.core;
+    out += fmt::format("wbe run — {} ({})\n", s.city.empty() ? ctx.config.name : s.city, ctx.config.path);
+    out += fmt::format("  ingest:   {} batches added ({} results), {} already stored; {} sites; flows +{} updated {}\n",
+                       s.ingest.added.size(), s.ingest.n_results, s.ingest.skipped.size(), s.ingest.n_sites,
+                       s.ingest.n_flows_added, s.ingest.n_flows_updated);
+    out += fmt::format("  estimate: {} results -> {} daily and {} campaign estimates; {} censored values substituted "
+                       "(<LOD -> {}, <LOQ -> {}); model set '{}'\n",
+                       e.n_results, e.n_daily, e.n_campaign, e.n_censored, to_string(ctx.config.estimate.censoring.below_lod),
+                       to_string(ctx.config.estimate.censoring.below_loq), s.estimate.model_set);
+    for (const auto& w : e.warnings) out += fmt::format("  warning:  {}\n", w);
+    out += fmt::format("  flag:     {} flags ({} alert, {} watch) from {} threshold and {} ratio rules ({})\n\n", s.flags.n_flags,
+                       s.flags.n_alert, s.flags.n_watch, ctx.config.thresholds.size(), ctx.config.ratios.size(),
+                       ctx.config.thresholds_source);
+    if (s.flag_list.empty()) {
+        out += "No site is flagged.\n";
+    } else {
+        out += "Flagged sites (newest campaign first):\n";
+        out += format_table(flag_table(s.flag_list));
+    }
+    if (!e.unconfirmed_parameters.empty()) {
+        out += "\nUnconfirmed model parameters used by this run (see models/README.md):\n  ";
+        std::size_t col = 2;
+        for (std::size_t i = 0; i < e.unconfirmed_parameters.size(); ++i) {
+            const std::string item = e.unconfirmed_parameters[i] + (i + 1 < e.unconfirmed_parameters.size() ? ", " : "");
+            if (col + item.size() > 100) {
+                out += "\n  ";
+                col = 2;
+            }
+            out += item;
+            col += item.size();
+        }
+        out += '\n';
+    }
+    out += fmt::format("\nStore: {}\n", s.store);
+    return out;
+}
+
+}  // namespace wbe::pipeline
