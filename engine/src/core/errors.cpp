@@ -1,12 +1,15 @@
 #include "wbe/core/errors.hpp"
 
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
 namespace wbe {
 
 std::string location::to_string() const {
     std::string out = file.empty() ? std::string("<input>") : file;
     if (line > 0) {
-        out += ':' + std::to_string(line);
-        if (column > 0) out += ':' + std::to_string(column);
+        out.append(":").append(std::to_string(line));
+        if (column > 0) out.append(":").append(std::to_string(column));
     }
     return out;
 }

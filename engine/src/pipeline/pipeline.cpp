@@ -243,6 +243,11 @@ run_summary run(const context& ctx) {
     store.runs.push_back(r);
     io::write_store(ctx.config.store, store);
     s.flag_list = store.flags;
+    for (const auto& c : store.campaigns)
+        if (c.site_kind == "wwtp" && c.campaign > s.latest_campaign) s.latest_campaign = c.campaign;
+    for (const auto& c : store.campaigns)
+        if (c.campaign == s.latest_campaign && c.site_kind == "wwtp" && c.scope != "district" && !c.drug.empty())
+            s.latest.push_back(c);
     return s;
 }
 

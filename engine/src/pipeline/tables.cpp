@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <ostream>
 
 namespace wbe::pipeline {
@@ -20,6 +21,52 @@ std::size_t display_width(const std::string& s) {
     std::size_t n = 0;
     for (unsigned char c : s) n += (c & 0xC0) != 0x80;
     return n;
+}
+
+// Plants (and the city) × drugs of the newest campaign: consumption means, '*' where the mean
+// includes substituted non-detects.
+std::string format_overview(const run_summary& s) {
+    // Columns: drugs by decreasing city (or largest) consumption; a drug measured through another
+    // residue is labelled `drug<-residue` (heroin<-morphine is an upper bound, models/README.md).
+    std::vector<std::pair<std::string, double>> drug_rank;
+    std::vector<std::string> places;
+    std::map<std::string, std::string> residue_of;
+    for (const auto& c : s.latest) {
+        residue_of[c.drug] = c.analyte;
+        auto it = std::find_if(drug_rank.begin(), drug_rank.end(), [&](const auto& d) { return d.first == c.drug; });
+        if (it == drug_rank.end()) it = drug_rank.insert(drug_rank.end(), {c.drug, 0.0});
+        if (std::isfinite(c.consumption_mean)) it->second = std::max(it->second, c.consumption_mean);
+        if (std::find(places.begin(), places.end(), c.id) == places.end()) places.push_back(c.id);
+    }
+    std::stable_sort(drug_rank.begin(), drug_rank.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::vector<std::string> drugs;
+    for (const auto& d : drug_rank) drugs.push_back(d.first);
+    text_table t;
+    t.header = {"site", "population"};
+    for (const auto& d : drugs) t.header.push_back(residue_of[d] == d ? d : d + "<-" + residue_of[d]);
+    bool any_censored = false;
+    for (const auto& place : places) {
+        std::vector<std::string> row{place, ""};
+        for (const auto& d : drugs) {
+            std::string cell;
+            for (const auto& c : s.latest) {
+                if (c.id != place || c.drug != d) continue;
+                row[1] = fmt::format("{:.0f}", c.population);
+                cell = format_number(c.consumption_mean, false).empty() ? "" : fmt::format("{:.3g}", c.consumption_mean);
+                if (c.n_censored > 0) {
+                    cell += "*";
+                    any_censored = true;
+                }
+            }
+            row.push_back(cell);
+        }
+        t.rows.push_back(std::move(row));
+    }
+    std::string out = fmt::format("Consumption in {} (mg/day/1000 inh, campaign means; the city row is population-weighted):\n",
+                                  s.latest_campaign);
+    out += format_table(t);
+    if (any_censored) out += "* the mean includes non-detects replaced by the censoring rule\n";
+    return out;
 }
 
 }  // namespace
@@ -131,6 +178,7 @@ std::string format_run_summary(const run_summary& s, const context& ctx) {
     out += fmt::format("  flag:     {} flags ({} alert, {} watch) from {} threshold and {} ratio rules ({})\n\n", s.flags.n_flags,
                        s.flags.n_alert, s.flags.n_watch, ctx.config.thresholds.size(), ctx.config.ratios.size(),
                        ctx.config.thresholds_source);
+    if (!s.latest.empty()) out += format_overview(s) + '\n';
     if (s.flag_list.empty()) {
         out += "No site is flagged.\n";
     } else {
@@ -138,18 +186,16 @@ std::string format_run_summary(const run_summary& s, const context& ctx) {
         out += format_table(flag_table(s.flag_list));
     }
     if (!e.unconfirmed_parameters.empty()) {
-        out += "\nUnconfirmed model parameters used by this run (see models/README.md):\n  ";
-        std::size_t col = 2;
-        for (std::size_t i = 0; i < e.unconfirmed_parameters.size(); ++i) {
-            const std::string item = e.unconfirmed_parameters[i] + (i + 1 < e.unconfirmed_parameters.size() ? ", " : "");
-            if (col + item.size() > 100) {
-                out += "\n  ";
-                col = 2;
+        out += "\nUnconfirmed model parameters used by this run (see models/README.md):\n";
+        std::string line = " ";
+        for (const auto& p : e.unconfirmed_parameters) {
+            if (line.size() + p.size() + 2 > 100) {
+                out += line + '\n';
+                line = " ";
             }
-            out += item;
-            col += item.size();
+            line += " " + p;
         }
-        out += '\n';
+        out += line + '\n';
     }
     out += fmt::format("\nStore: {}\n", s.store);
     return out;

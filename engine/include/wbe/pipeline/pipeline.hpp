@@ -40,6 +40,8 @@ struct run_summary {
     estimate_stage_summary estimate;
     flag_summary flags;
     std::vector<wbe::flag> flag_list;  ///< the stored flags, newest campaign first
+    std::string latest_campaign;       ///< newest campaign with estimates
+    std::vector<campaign_estimate> latest;  ///< its plant and city rows (for the overview)
 };
 
 /// Overrides a command line may set on top of the config.
