@@ -80,8 +80,8 @@ void back_calculate(std::span<const double> conc, std::span<const double> q, std
     // Same operation order as the scalar chain load() → normalise(): (C×Q×m) / P × 1000.
     const double m = f.load_multiplier;
     const double cf = f.correction_factor;
-    const double dose = f.dose_mg;                // NaN dose → NaN doses
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double dose = f.dose_mg > 0.0 ? f.dose_mg : nan;  // NaN or ≤ 0 dose → NaN doses
     const double* __restrict c_ = conc.data();
     const double* __restrict q_ = q.data();
     const double* __restrict p_ = p.data();

@@ -36,12 +36,16 @@ std::string join(const std::vector<diagnostic>& ds) {
     }
     return out;
 }
+
+// An input_error always holds at least one diagnostic, and what() always lists them.
+std::vector<diagnostic> non_empty(std::vector<diagnostic> ds) {
+    if (ds.empty()) ds.push_back({{}, {}, {}, "input error"});
+    return ds;
+}
 }  // namespace
 
 input_error::input_error(std::vector<diagnostic> diagnostics)
-    : error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {
-    if (diagnostics_.empty()) diagnostics_.push_back({{}, {}, {}, "input error"});
-}
+    : error(join(diagnostics = non_empty(std::move(diagnostics)))), diagnostics_(std::move(diagnostics)) {}
 
 config_error::config_error(diagnostic d) : error(d.to_string()), detail_(std::move(d)) {}
 

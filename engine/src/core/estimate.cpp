@@ -108,6 +108,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         out.daily.push_back(std::move(d));
     }
 
+    std::sort(sum.warnings.begin(), sum.warnings.end());  // skipped results, independent of input order
     std::sort(out.daily.begin(), out.daily.end(), [](const daily_estimate& a, const daily_estimate& b) {
         return std::tie(a.site_id, a.analyte, a.day, a.sample_id) < std::tie(b.site_id, b.analyte, b.day, b.sample_id);
     });
@@ -128,7 +129,8 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
                 const auto it = meth_load.find({d.site_id, d.sample_id});
                 if (it == meth_load.end()) continue;
                 d.load_mg_per_day = amphetamine_illicit(mass_load(d.load_mg_per_day), mass_load(it->second)).value();
-                d.pnl = normalise(mass_load(d.load_mg_per_day), population(d.population)).value();
+                d.pnl = d.population > 0.0 ? normalise(mass_load(d.load_mg_per_day), population(d.population)).value()
+                                           : nan;  // as back_calculate: no population, no index
                 d.consumption = to_consumption(wbe::pnl(d.pnl), amp->cf()).value();
                 d.doses = to_doses(wbe::consumption(d.consumption), amp->dose_mg()).value();
                 d.note = "corrected: max(0, AMP - 0.09 x METH)";
@@ -186,7 +188,8 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         c.n_weekend = cons.n_weekend;
         c.consumption_weekend = cons.weekend_mean;
         c.doses_mean = mean_of(g.days, g.doses).mean;
-        c.population = g.first->population;
+        // The plant's population, not the first day's: a first day without flow has none.
+        c.population = site_by_id.at(c.id)->population;
         out.campaigns.push_back(std::move(c));
     }
 
@@ -225,7 +228,13 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
                 a.pop_we.push_back(c.population);
                 a.n_weekend += c.n_weekend;
             }
-            if (c.censoring != "none") a.rules.insert(c.censoring);
+            if (c.censoring != "none") {
+                // A site label may join several rules (`lod_half+loq_half`): keep each rule once.
+                for (std::size_t b = 0, e; b <= c.censoring.size(); b = e + 1) {
+                    e = std::min(c.censoring.find('+', b), c.censoring.size());
+                    a.rules.insert(c.censoring.substr(b, e - b));
+                }
+            }
         }
     }
     for (const auto& [key, a] : aggs) {

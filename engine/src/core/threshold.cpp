@@ -76,10 +76,10 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
         }
     }
     // Keep the highest level per (site, drug, campaign) when several rules match.
-    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> best;
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> best;
     std::vector<flag> kept;
     for (auto& f : out) {
-        const auto key = std::make_tuple(f.site_id, f.drug, f.campaign, std::string(to_string(f.level)).substr(0, 0));
+        const auto key = std::make_tuple(f.site_id, f.drug, f.campaign);
         const auto it = best.find(key);
         if (it == best.end()) {
             best.emplace(key, kept.size());
@@ -94,12 +94,13 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
 std::vector<flag> evaluate_ratios(const std::vector<daily_estimate>& daily, const std::vector<ratio_rule>& rules) {
     std::vector<flag> out;
     if (rules.empty()) return out;
-    std::map<std::pair<std::string, std::string>, const daily_estimate*> by_sample;  // (sample, analyte)
-    for (const auto& d : daily) by_sample[{d.sample_id, d.analyte}] = &d;
+    // (site, sample, analyte): sample ids are unique within a batch only, not across sites.
+    std::map<std::tuple<std::string, std::string, std::string>, const daily_estimate*> by_sample;
+    for (const auto& d : daily) by_sample[{d.site_id, d.sample_id, d.analyte}] = &d;
     for (const auto& r : rules) {
         for (const auto& d : daily) {
             if (d.analyte != r.numerator || !kind_matches(r.site_kind, d.site_kind)) continue;
-            const auto den = by_sample.find({d.sample_id, r.denominator});
+            const auto den = by_sample.find({d.site_id, d.sample_id, r.denominator});
             if (den == by_sample.end()) continue;
             const daily_estimate& e = *den->second;
             if (d.qual != qualifier::detected || e.qual != qualifier::detected) continue;

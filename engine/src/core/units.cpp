@@ -8,6 +8,7 @@ namespace wbe {
 namespace {
 
 // Lower-cases ASCII, drops spaces, and folds the Unicode spellings labs use (µ, μ, ³, ⁴) to ASCII.
+// The superscript ⁴ folds to `^4`, so that `10⁴ m³/d` reads as `10^4 m3/d` and `104 m3/d` stays unknown.
 std::string normalise(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -19,11 +20,11 @@ std::string normalise(std::string_view s) {
             continue;
         }
         const std::string_view rest = s.substr(i);
-        struct fold { std::string_view utf8; char ascii; };
-        static constexpr std::array<fold, 4> folds{{{"\xC2\xB5", 'u'},          // µ micro sign
-                                                    {"\xCE\xBC", 'u'},          // μ Greek mu
-                                                    {"\xC2\xB3", '3'},          // ³
-                                                    {"\xE2\x81\xB4", '4'}}};    // ⁴
+        struct fold { std::string_view utf8; std::string_view ascii; };
+        static constexpr std::array<fold, 4> folds{{{"\xC2\xB5", "u"},           // µ micro sign
+                                                    {"\xCE\xBC", "u"},           // μ Greek mu
+                                                    {"\xC2\xB3", "3"},           // ³
+                                                    {"\xE2\x81\xB4", "^4"}}};   // ⁴
         bool folded = false;
         for (const auto& f : folds) {
             if (rest.starts_with(f.utf8)) {
@@ -55,7 +56,7 @@ std::optional<flow_unit> parse_flow_unit(std::string_view text) noexcept {
         const std::string n = normalise(text);
         if (n == "m3/d" || n == "m3/day") return flow_unit::m3_per_day;
         if (n == "l/d" || n == "l/day") return flow_unit::l_per_day;
-        if (n == "1e4m3/d" || n == "10^4m3/d" || n == "104m3/d" || n == "1e4m3/day" || n == "10^4m3/day")
+        if (n == "1e4m3/d" || n == "10^4m3/d" || n == "1e4m3/day" || n == "10^4m3/day")
             return flow_unit::e4_m3_per_day;
     } catch (...) {
     }

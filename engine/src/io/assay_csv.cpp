@@ -44,7 +44,7 @@ assay_batch parse_assay_batch(std::string_view text, const std::string& source, 
     const detail::header_map h = detail::map_header(header, required_columns, optional_columns);
     for (std::size_t k = 0; k < h.problems_rule.size(); ++k)
         errs.add(at(header.line, h.problems_column[k]), "column", h.problems_field[k], h.problems_rule[k]);
-    if (!errs.empty()) errs.throw_if_any();  // rows cannot be read against a broken header
+    if (!h.problems_rule.empty()) errs.throw_if_any();  // rows cannot be read against a broken header
     if (doc.records.size() == 1) {
         errs.add(at(header.line + 1, 0), "", "", "no data rows after the header");
         errs.throw_if_any();
@@ -63,7 +63,8 @@ assay_batch parse_assay_batch(std::string_view text, const std::string& source, 
         const csv_record& rec = doc.records[r];
         const std::size_t line = rec.line;
         if (rec.fields.size() != header.fields.size()) {
-            errs.add(at(line, std::min(rec.fields.size(), header.fields.size()) + (rec.fields.size() < header.fields.size() ? 1 : 0)),
+            // The column of the first missing field, or of the first field in excess.
+            errs.add(at(line, std::min(rec.fields.size(), header.fields.size()) + 1),
                      "", "",
                      "row has " + std::to_string(rec.fields.size()) + " fields, the header has " +
                          std::to_string(header.fields.size()));
@@ -223,7 +224,7 @@ assay_batch parse_assay_batch(std::string_view text, const std::string& source, 
                 errs.add(where(c_analyte), "sample_id, analyte", res.sample_id + ", " + std::string(field(c_analyte)),
                          "duplicate row: the same sample and analyte are on line " + std::to_string(it->second));
         }
-        if (!res.sample_id.empty() && day) {
+        if (!res.sample_id.empty() && !res.site_id.empty() && day) {
             const auto [it, fresh] = seen_sample.emplace(res.sample_id, first_seen{line, res.site_id, res.day});
             if (!fresh && (it->second.site != res.site_id || it->second.day != res.day))
                 fail(c_sample_id, "sample has another site or date on line " + std::to_string(it->second.line));

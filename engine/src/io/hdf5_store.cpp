@@ -294,7 +294,7 @@ const std::vector<field<run_record>>& run_fields() {
 void write_string_attr(H5::H5File& f, const std::string& name, const std::string& value) {
     H5::StrType t(H5::PredType::C_S1, std::max<std::size_t>(1, value.size()));
     H5::Attribute a = f.createAttribute(name, t, H5::DataSpace(H5S_SCALAR));
-    a.write(t, value.empty() ? std::string(" ") : value);
+    a.write(t, value);  // an empty value is one NUL byte (HDF5 has no zero-size strings)
 }
 
 std::string read_string_attr(H5::H5File& f, const std::string& name) {
@@ -302,6 +302,7 @@ std::string read_string_attr(H5::H5File& f, const std::string& name) {
     H5::Attribute a = f.openAttribute(name);
     std::string out;
     a.read(a.getStrType(), out);
+    if (out == " ") out.clear();  // stores written by 0.1.0 padded an empty value to one space
     return out;
 }
 
@@ -459,7 +460,11 @@ raw_table read_raw_table(const std::string& path, const std::string& table) {
 
 void write_store(const std::string& path, const store_contents& c) {
     const fs::path target(path);
-    if (!target.parent_path().empty()) fs::create_directories(target.parent_path());
+    if (!target.parent_path().empty()) {
+        std::error_code ec;
+        fs::create_directories(target.parent_path(), ec);
+        if (ec) throw store_error(path + ": cannot create the store's folder: " + ec.message());
+    }
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     try {
         {

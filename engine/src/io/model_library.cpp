@@ -31,7 +31,8 @@ parameter read_parameter(const detail::yaml_reader& y, const YAML::Node& n, std:
 }
 
 void check_positive(const detail::yaml_reader& y, const YAML::Node& n, std::string_view key, const parameter& p) {
-    if (!(p.value > 0.0)) y.fail(n, key, std::to_string(p.value), std::string(key) + " must be > 0");
+    // Point at the value as written (std::to_string would print 1e-9 as 0.000000).
+    if (!(p.value > 0.0)) y.fail(n["value"], key, n["value"].Scalar(), std::string(key) + " must be > 0");
 }
 
 drug_model read_drug(const detail::yaml_reader& y, const YAML::Node& n) {
@@ -48,7 +49,7 @@ drug_model read_drug(const detail::yaml_reader& y, const YAML::Node& n) {
     if (has_f) {
         d.excretion_fraction = read_parameter(y, n["excretion_fraction"], "excretion_fraction");
         if (!(d.excretion_fraction.value > 0.0 && d.excretion_fraction.value <= 1.0))
-            y.fail(n["excretion_fraction"], "excretion_fraction", std::to_string(d.excretion_fraction.value),
+            y.fail(n["excretion_fraction"]["value"], "excretion_fraction", n["excretion_fraction"]["value"].Scalar(),
                    "excretion_fraction must be in (0, 1]");
     } else {
         d.correction_factor = read_parameter(y, n["correction_factor"], "correction_factor");
@@ -79,7 +80,7 @@ residue_model read_residue(const std::string& path) {
     if (n["sorption_fraction"]) {
         m.sorption_fraction = read_parameter(y, n["sorption_fraction"], "sorption_fraction");
         if (!(m.sorption_fraction.value >= 0.0 && m.sorption_fraction.value < 1.0))
-            y.fail(n["sorption_fraction"], "sorption_fraction", std::to_string(m.sorption_fraction.value),
+            y.fail(n["sorption_fraction"]["value"], "sorption_fraction", n["sorption_fraction"]["value"].Scalar(),
                    "sorption_fraction must be in [0, 1)");
     }
     if (n["in_sewer_half_life"]) {

@@ -65,9 +65,10 @@ sites_file read_yaml(const std::string& path) {
         s.population_rsd = y.number_or(n, "population_rsd", s.population_rsd);
         s.population_method = y.string_or(n, "population_method", s.kind == "wwtp" ? "census" : "");
         s.residence_time_h = y.number_or(n, "residence_time_h", s.residence_time_h);
-        check_site(s, [&](const std::string& key, const std::string& value, const std::string& rule) {
+        // Report the value as written (empty when the key is missing), not as re-formatted.
+        check_site(s, [&](const std::string& key, const std::string&, const std::string& rule) {
             const YAML::Node at = n[key] ? n[key] : n;
-            y.fail(at, key, value, rule);
+            y.fail(at, key, n[key] && n[key].IsScalar() ? n[key].Scalar() : std::string(), rule);
         });
         if (!ids.insert(s.id).second) y.fail(n["id"], "id", s.id, "duplicate site id");
         out.sites.push_back(std::move(s));
@@ -93,7 +94,7 @@ sites_file read_csv_sites(const std::string& path) {
     const auto h = detail::map_header(doc.records.front(), req, opt);
     for (std::size_t k = 0; k < h.problems_rule.size(); ++k)
         errs.add({path, doc.records.front().line, h.problems_column[k]}, "column", h.problems_field[k], h.problems_rule[k]);
-    errs.throw_if_any();
+    if (!h.problems_rule.empty()) errs.throw_if_any();  // rows cannot be read against a broken header
     std::set<std::string> ids;
     for (std::size_t r = 1; r < doc.records.size(); ++r) {
         const auto& rec = doc.records[r];
@@ -141,8 +142,8 @@ sites_file read_csv_sites(const std::string& path) {
         s.population_rsd = number(7, s.population_rsd);
         s.population_method = field(8).empty() && s.kind == "wwtp" ? "census" : field(8);
         s.residence_time_h = number(9, s.residence_time_h);
-        check_site(s, [&](const std::string& key, const std::string& value, const std::string& rule) {
-            errs.add({path, rec.line, col_of(key_index(key))}, key, value, rule);
+        check_site(s, [&](const std::string& key, const std::string&, const std::string& rule) {
+            errs.add({path, rec.line, col_of(key_index(key))}, key, field(key_index(key)), rule);
         });
         if (!s.id.empty() && !ids.insert(s.id).second) errs.add({path, rec.line, col_of(0)}, "id", s.id, "duplicate site id");
         out.sites.push_back(std::move(s));

@@ -135,7 +135,8 @@ std::string format_table(const text_table& t, std::size_t limit) {
     };
     line(t.header);
     for (std::size_t r = 0; r < shown; ++r) line(t.rows[r]);
-    if (shown < t.rows.size()) out += fmt::format("... {} more rows\n", t.rows.size() - shown);
+    if (const std::size_t more = t.rows.size() - shown; more > 0)
+        out += fmt::format("... {} more {}\n", more, more == 1 ? "row" : "rows");
     return out;
 }
 

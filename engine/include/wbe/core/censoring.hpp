@@ -25,8 +25,8 @@ enum class substitution : std::uint8_t { zero, lod_half, loq_half, loq_sqrt2, lo
 struct censored_value {
     double value = 0.0;
     qualifier qual = qualifier::detected;
-    double lod = 0.0;  ///< ng/L; NaN when the lab gave none
-    double loq = 0.0;  ///< ng/L; NaN when the lab gave none
+    double lod = 0.0;  ///< ng/L; the readers store NaN when the lab gave none
+    double loq = 0.0;  ///< ng/L; the readers store NaN when the lab gave none
 
     [[nodiscard]] constexpr bool censored() const noexcept {
         return qual == qualifier::below_lod || qual == qualifier::below_loq;

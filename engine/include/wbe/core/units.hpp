@@ -96,8 +96,8 @@ enum class flow_unit { m3_per_day, l_per_day, e4_m3_per_day };
 [[nodiscard]] constexpr double in(concentration c, concentration_unit u) noexcept { return c.value() / ng_per_l_in(u); }
 [[nodiscard]] constexpr double in(flow q, flow_unit u) noexcept { return q.value() / m3_per_day_in(u); }
 
-/// Parses a concentration unit as labs write it: `ng/L`, `ug/L`, `µg/L`, `μg/L` (case of the
-/// `L` ignored). Returns nothing for anything else.
+/// Parses a concentration unit as labs write it: `ng/L`, `ug/L`, `µg/L`, `μg/L` (letters in any
+/// case, spaces ignored). Returns nothing for anything else.
 [[nodiscard]] std::optional<concentration_unit> parse_concentration_unit(std::string_view text) noexcept;
 /// Parses a flow unit: `m3/d`, `m³/d`, `m3/day`, `L/d`, `L/day`, `1e4 m3/d`, `10^4 m3/d`, `10⁴ m³/d`.
 [[nodiscard]] std::optional<flow_unit> parse_flow_unit(std::string_view text) noexcept;

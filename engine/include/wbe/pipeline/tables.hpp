@@ -34,7 +34,7 @@ struct table_filter {
 /// The flags as a display table.
 [[nodiscard]] text_table flag_table(const std::vector<wbe::flag>& flags);
 
-/// Aligned columns; at most `limit` rows (0 = all), with a "… N more rows" line.
+/// Aligned columns; at most `limit` rows (0 = all), with a "... N more rows" line.
 [[nodiscard]] std::string format_table(const text_table& t, std::size_t limit = 0);
 /// RFC 4180 CSV (quotes where needed), LF line ends.
 void write_csv(const text_table& t, std::ostream& out);

@@ -1,0 +1,590 @@
+// Tests of wbe/io/hdf5_store.hpp: the HDF5 programme store.
+
+#include "wbe/io/hdf5_store.hpp"
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "test_support.hpp"
+#include "wbe/core/errors.hpp"
+#include "wbe/version.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace wbe;
+using wbe::io::read_store;
+using wbe::io::store_contents;
+using wbe::io::write_store;
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+/// Equal, or both NaN.
+::testing::AssertionResult same(double a, double b) {
+    if ((std::isnan(a) && std::isnan(b)) || a == b) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << a << " != " << b;
+}
+
+/// A small store with every table filled, NaN where a table allows it, and every qualifier.
+store_contents tiny_contents() {
+    store_contents c;
+    c.city = "Testville";
+    c.estimates_model_set = "europe";
+
+    io::batch_record b;
+    b.batch_id = "T-2024Q1";
+    b.content_hash = "0123456789abcdef0123456789abcdef";
+    b.source = "batches/2024Q1.csv";
+    b.ingested_at = "2024-03-01T10:20:30Z";
+    b.status = "active";
+    b.n_results = 4;
+    c.batches.push_back(b);
+    b.batch_id = "T-2024Q2";
+    b.status = "superseded";
+    b.n_results = 0;
+    c.batches.push_back(b);
+
+    const qualifier quals[] = {qualifier::detected, qualifier::below_lod, qualifier::below_loq, qualifier::above_uloq};
+    for (int i = 0; i < 4; ++i) {
+        assay_result r;
+        r.batch_id = "T-2024Q1";
+        r.sample_id = "T-S" + std::to_string(i);
+        r.site_id = i < 2 ? "T-P1" : "T-V1";
+        r.day = to_days({2024, 2, static_cast<unsigned>(14 + i)});
+        r.analyte = i % 2 ? "ketamine" : "methamphetamine";
+        r.conc.qual = quals[i];
+        r.conc.value = (quals[i] == qualifier::detected || quals[i] == qualifier::above_uloq) ? 12.5 * (i + 1) : nan;
+        r.conc.lod = 0.5;
+        r.conc.loq = i == 3 ? nan : 1.5;
+        r.method_id = "M-1";
+        r.lab_id = "LAB";
+        r.sample_type = i < 2 ? "composite_24h" : "grab";
+        r.recovery_pct = i == 0 ? 97.5 : nan;
+        r.notes = i == 0 ? "rain, storm; \"quoted\"" : "";
+        c.samples.push_back(r);
+    }
+
+    site p;
+    p.id = "T-P1";
+    p.name = "Plant — One";  // UTF-8
+    p.kind = "wwtp";
+    p.district = "North";
+    p.towns = {"Alpha", "Beta"};
+    p.population = 50000;
+    p.population_rsd = 0.1;
+    p.population_method = "census";
+    p.residence_time_h = 4.5;
+    c.sites.push_back(p);
+    site v;
+    v.id = "T-V1";
+    v.name = "Club";
+    v.kind = "venue";
+    v.venue_type = "club";
+    v.district = "North";
+    v.towns = {"Alpha"};
+    c.sites.push_back(v);
+
+    c.flows.push_back({"T-P1", to_days({2024, 2, 14}), 12345.5, "flows.csv"});
+    c.flows.push_back({"T-P1", to_days({2024, 2, 15}), 0.25, "flows.csv"});
+
+    daily_estimate d;
+    d.site_id = "T-P1";
+    d.site_kind = "wwtp";
+    d.sample_id = "T-S0";
+    d.day = to_days({2024, 2, 14});
+    d.campaign = "2024Q1";
+    d.analyte = "methamphetamine";
+    d.drug = "methamphetamine";
+    d.qual = qualifier::below_loq;
+    d.censoring = "loq_half";
+    d.conc_ng_per_l = 0.75;
+    d.flow_m3_per_day = 12345.5;
+    d.load_mg_per_day = 9.259125;
+    d.population = 50000;
+    d.pnl = 0.185;
+    d.consumption = 0.43;
+    d.doses = nan;
+    d.note = "amphetamine corrected";
+    c.daily.push_back(d);
+
+    campaign_estimate e;
+    e.scope = "district";
+    e.id = "North";
+    e.site_kind = "wwtp";
+    e.campaign = "2024Q1";
+    e.analyte = "methamphetamine";
+    e.drug = "methamphetamine";
+    e.n_samples = 7;
+    e.n_censored = 2;
+    e.n_sites = 1;
+    e.conc_mean = nan;
+    e.load_mean = 100.25;
+    e.population = 50000;
+    e.pnl_mean = 2.005;
+    e.consumption_mean = 4.6628;
+    e.doses_mean = 0.155;
+    e.n_weekday = 3;
+    e.consumption_weekday = 4.1;
+    e.n_weekend = 4;
+    e.consumption_weekend = 5.0;
+    e.censoring = "lod_half,loq_half";
+    c.campaigns.push_back(e);
+
+    flag f;
+    f.site_id = "T-P1";
+    f.site_kind = "wwtp";
+    f.drug = "ketamine";
+    f.campaign = "2024Q1";
+    f.date = "2024-02-14";
+    f.rule = "possible_dumping";
+    f.level = flag_level::watch;
+    f.value = 59.4;
+    f.reference = 20;
+    f.unit = "ketamine/norketamine";
+    f.explanation = "ketamine/norketamine = 59.4 in sample T-S0";
+    c.flags.push_back(f);
+    f.rule = "threshold";
+    f.level = flag_level::alert;
+    f.date = "";
+    c.flags.push_back(f);
+
+    io::run_record r;
+    r.run_id = 7;
+    r.command = "run";
+    r.started_at = "2024-03-01T10:20:31Z";
+    r.engine_version = "0.1.0";
+    r.config = "config/example.yaml";
+    r.config_hash = "fedcba9876543210fedcba9876543210";
+    r.model_set = "europe";
+    r.model_hash = "00112233445566778899aabbccddeeff";
+    r.seed = 20241130;
+    r.n_daily = 1;
+    r.n_campaign = 1;
+    r.n_flags = 2;
+    r.unconfirmed = "methamphetamine.drug.dose,ketamine.drug.excretion_fraction";
+    r.summary = "1 results, 1 censored, 0 without flow";
+    c.runs.push_back(r);
+    return c;
+}
+
+/// Compares two stores table by table, field by field.
+void expect_same(const store_contents& a, const store_contents& b) {
+    EXPECT_EQ(a.city, b.city);
+    EXPECT_EQ(a.estimates_model_set, b.estimates_model_set);
+    ASSERT_EQ(a.batches.size(), b.batches.size());
+    for (std::size_t i = 0; i < a.batches.size(); ++i) {
+        SCOPED_TRACE("batch " + std::to_string(i));
+        EXPECT_EQ(a.batches[i].batch_id, b.batches[i].batch_id);
+        EXPECT_EQ(a.batches[i].content_hash, b.batches[i].content_hash);
+        EXPECT_EQ(a.batches[i].source, b.batches[i].source);
+        EXPECT_EQ(a.batches[i].ingested_at, b.batches[i].ingested_at);
+        EXPECT_EQ(a.batches[i].status, b.batches[i].status);
+        EXPECT_EQ(a.batches[i].n_results, b.batches[i].n_results);
+    }
+    ASSERT_EQ(a.samples.size(), b.samples.size());
+    for (std::size_t i = 0; i < a.samples.size(); ++i) {
+        SCOPED_TRACE("sample " + std::to_string(i));
+        const auto &x = a.samples[i], &y = b.samples[i];
+        EXPECT_EQ(x.batch_id, y.batch_id);
+        EXPECT_EQ(x.sample_id, y.sample_id);
+        EXPECT_EQ(x.site_id, y.site_id);
+        EXPECT_EQ(x.day, y.day);
+        EXPECT_EQ(x.analyte, y.analyte);
+        EXPECT_EQ(x.conc.qual, y.conc.qual);
+        EXPECT_TRUE(same(x.conc.value, y.conc.value));
+        EXPECT_TRUE(same(x.conc.lod, y.conc.lod));
+        EXPECT_TRUE(same(x.conc.loq, y.conc.loq));
+        EXPECT_EQ(x.method_id, y.method_id);
+        EXPECT_EQ(x.lab_id, y.lab_id);
+        EXPECT_EQ(x.sample_type, y.sample_type);
+        EXPECT_TRUE(same(x.recovery_pct, y.recovery_pct));
+        EXPECT_EQ(x.notes, y.notes);
+    }
+    ASSERT_EQ(a.sites.size(), b.sites.size());
+    for (std::size_t i = 0; i < a.sites.size(); ++i) {
+        SCOPED_TRACE("site " + std::to_string(i));
+        const auto &x = a.sites[i], &y = b.sites[i];
+        EXPECT_EQ(x.id, y.id);
+        EXPECT_EQ(x.name, y.name);
+        EXPECT_EQ(x.kind, y.kind);
+        EXPECT_EQ(x.venue_type, y.venue_type);
+        EXPECT_EQ(x.district, y.district);
+        EXPECT_EQ(x.towns, y.towns);
+        EXPECT_TRUE(same(x.population, y.population));
+        EXPECT_TRUE(same(x.population_rsd, y.population_rsd));
+        EXPECT_EQ(x.population_method, y.population_method);
+        EXPECT_TRUE(same(x.residence_time_h, y.residence_time_h));
+    }
+    ASSERT_EQ(a.flows.size(), b.flows.size());
+    for (std::size_t i = 0; i < a.flows.size(); ++i) {
+        SCOPED_TRACE("flow " + std::to_string(i));
+        EXPECT_EQ(a.flows[i].site_id, b.flows[i].site_id);
+        EXPECT_EQ(a.flows[i].day, b.flows[i].day);
+        EXPECT_EQ(a.flows[i].flow_m3_per_day, b.flows[i].flow_m3_per_day);
+        EXPECT_EQ(a.flows[i].source, b.flows[i].source);
+    }
+    ASSERT_EQ(a.daily.size(), b.daily.size());
+    for (std::size_t i = 0; i < a.daily.size(); ++i) {
+        SCOPED_TRACE("daily " + std::to_string(i));
+        const auto &x = a.daily[i], &y = b.daily[i];
+        EXPECT_EQ(x.site_id, y.site_id);
+        EXPECT_EQ(x.site_kind, y.site_kind);
+        EXPECT_EQ(x.sample_id, y.sample_id);
+        EXPECT_EQ(x.day, y.day);
+        EXPECT_EQ(x.campaign, y.campaign);
+        EXPECT_EQ(x.analyte, y.analyte);
+        EXPECT_EQ(x.drug, y.drug);
+        EXPECT_EQ(x.qual, y.qual);
+        EXPECT_EQ(x.censoring, y.censoring);
+        EXPECT_TRUE(same(x.conc_ng_per_l, y.conc_ng_per_l));
+        EXPECT_TRUE(same(x.flow_m3_per_day, y.flow_m3_per_day));
+        EXPECT_TRUE(same(x.load_mg_per_day, y.load_mg_per_day));
+        EXPECT_TRUE(same(x.population, y.population));
+        EXPECT_TRUE(same(x.pnl, y.pnl));
+        EXPECT_TRUE(same(x.consumption, y.consumption));
+        EXPECT_TRUE(same(x.doses, y.doses));
+        EXPECT_EQ(x.note, y.note);
+    }
+    ASSERT_EQ(a.campaigns.size(), b.campaigns.size());
+    for (std::size_t i = 0; i < a.campaigns.size(); ++i) {
+        SCOPED_TRACE("campaign " + std::to_string(i));
+        const auto &x = a.campaigns[i], &y = b.campaigns[i];
+        EXPECT_EQ(x.scope, y.scope);
+        EXPECT_EQ(x.id, y.id);
+        EXPECT_EQ(x.site_kind, y.site_kind);
+        EXPECT_EQ(x.campaign, y.campaign);
+        EXPECT_EQ(x.analyte, y.analyte);
+        EXPECT_EQ(x.drug, y.drug);
+        EXPECT_EQ(x.n_samples, y.n_samples);
+        EXPECT_EQ(x.n_censored, y.n_censored);
+        EXPECT_EQ(x.n_sites, y.n_sites);
+        EXPECT_TRUE(same(x.conc_mean, y.conc_mean));
+        EXPECT_TRUE(same(x.load_mean, y.load_mean));
+        EXPECT_TRUE(same(x.population, y.population));
+        EXPECT_TRUE(same(x.pnl_mean, y.pnl_mean));
+        EXPECT_TRUE(same(x.consumption_mean, y.consumption_mean));
+        EXPECT_TRUE(same(x.doses_mean, y.doses_mean));
+        EXPECT_EQ(x.n_weekday, y.n_weekday);
+        EXPECT_TRUE(same(x.consumption_weekday, y.consumption_weekday));
+        EXPECT_EQ(x.n_weekend, y.n_weekend);
+        EXPECT_TRUE(same(x.consumption_weekend, y.consumption_weekend));
+        EXPECT_EQ(x.censoring, y.censoring);
+    }
+    ASSERT_EQ(a.flags.size(), b.flags.size());
+    for (std::size_t i = 0; i < a.flags.size(); ++i) {
+        SCOPED_TRACE("flag " + std::to_string(i));
+        const auto &x = a.flags[i], &y = b.flags[i];
+        EXPECT_EQ(x.site_id, y.site_id);
+        EXPECT_EQ(x.site_kind, y.site_kind);
+        EXPECT_EQ(x.drug, y.drug);
+        EXPECT_EQ(x.campaign, y.campaign);
+        EXPECT_EQ(x.date, y.date);
+        EXPECT_EQ(x.rule, y.rule);
+        EXPECT_EQ(x.level, y.level);
+        EXPECT_TRUE(same(x.value, y.value));
+        EXPECT_TRUE(same(x.reference, y.reference));
+        EXPECT_EQ(x.unit, y.unit);
+        EXPECT_EQ(x.explanation, y.explanation);
+    }
+    ASSERT_EQ(a.runs.size(), b.runs.size());
+    for (std::size_t i = 0; i < a.runs.size(); ++i) {
+        SCOPED_TRACE("run " + std::to_string(i));
+        const auto &x = a.runs[i], &y = b.runs[i];
+        EXPECT_EQ(x.run_id, y.run_id);
+        EXPECT_EQ(x.command, y.command);
+        EXPECT_EQ(x.started_at, y.started_at);
+        EXPECT_EQ(x.engine_version, y.engine_version);
+        EXPECT_EQ(x.config, y.config);
+        EXPECT_EQ(x.config_hash, y.config_hash);
+        EXPECT_EQ(x.model_set, y.model_set);
+        EXPECT_EQ(x.model_hash, y.model_hash);
+        EXPECT_EQ(x.seed, y.seed);
+        EXPECT_EQ(x.n_daily, y.n_daily);
+        EXPECT_EQ(x.n_campaign, y.n_campaign);
+        EXPECT_EQ(x.n_flags, y.n_flags);
+        EXPECT_EQ(x.unconfirmed, y.unconfirmed);
+        EXPECT_EQ(x.summary, y.summary);
+    }
+}
+
+std::string store_error_of(const std::string& path) {
+    try {
+        (void)read_store(path);
+    } catch (const store_error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+int read_int_attribute(const std::string& path, const char* name) {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return -1;
+    int v = -1;
+    const hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+        H5Aread(a, H5T_NATIVE_INT, &v);
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    return v;
+}
+
+std::string read_string_attribute(const std::string& path, const char* name) {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return "<no file>";
+    std::string out = "<no attribute>";
+    const hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+        const hid_t t = H5Aget_type(a);
+        std::string buf(H5Tget_size(t), '\0');
+        H5Aread(a, t, buf.data());
+        out = buf.substr(0, buf.find('\0'));
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    return out;
+}
+
+void set_int_attribute(const std::string& path, const char* name, int value) {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    ASSERT_GE(a, 0);
+    H5Awrite(a, H5T_NATIVE_INT, &value);
+    H5Aclose(a);
+    H5Fclose(f);
+}
+
+std::vector<std::string> files_in(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// ---- round trip -----------------------------------------------------------------------------
+
+TEST(hdf5_store, round_trip_of_every_table_field_by_field) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    const store_contents c = tiny_contents();
+    write_store(path, c);
+    EXPECT_TRUE(io::store_exists(path));
+    expect_same(read_store(path), c);
+}
+
+TEST(hdf5_store, empty_store_round_trip) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("empty.h5");
+    write_store(path, {});
+    const store_contents c = read_store(path);
+    EXPECT_EQ(c.city, "");  // not padded to a space
+    EXPECT_EQ(c.estimates_model_set, "");
+    EXPECT_EQ(read_string_attribute(path, "city"), "");
+    EXPECT_TRUE(c.batches.empty());
+    EXPECT_TRUE(c.samples.empty());
+    EXPECT_TRUE(c.runs.empty());
+    // Every table exists, with its columns, even when empty.
+    for (const auto& t : io::store_tables()) {
+        const io::raw_table r = io::read_raw_table(path, t);
+        EXPECT_EQ(r.rows, 0u) << t;
+        EXPECT_FALSE(r.columns.empty()) << t;
+    }
+}
+
+TEST(hdf5_store, file_attributes) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    EXPECT_EQ(read_int_attribute(path, "schema_version"), 1);
+    EXPECT_EQ(io::store_schema_version, 1);
+    EXPECT_EQ(read_string_attribute(path, "engine_version"), std::string(engine_version));
+    EXPECT_EQ(read_string_attribute(path, "city"), "Testville");
+}
+
+TEST(hdf5_store, strings_are_kept_up_to_their_width_and_cut_beyond_it_on_a_character_boundary) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    store_contents c = tiny_contents();
+    const std::string at64(64, 'b');
+    const std::string at256 = std::string(254, 'n') + "\xC3\xA9";  // 256 bytes ending in é
+    c.batches[0].batch_id = at64;                                   // width 64
+    c.batches[1].batch_id = at64 + "overflow";
+    c.samples[0].notes = at256;                                     // width 256
+    c.samples[1].notes = std::string(255, 'n') + "\xC3\xA9";        // é would straddle byte 256
+    c.samples[2].notes = std::string(256, 'x') + "yz";
+    write_store(path, c);
+    const store_contents r = read_store(path);
+    EXPECT_EQ(r.batches[0].batch_id, at64);
+    EXPECT_EQ(r.batches[1].batch_id, at64);
+    EXPECT_EQ(r.samples[0].notes, at256);
+    EXPECT_EQ(r.samples[1].notes, std::string(255, 'n'));  // the whole é is dropped, not half of it
+    EXPECT_EQ(r.samples[2].notes, std::string(256, 'x'));
+}
+
+TEST(hdf5_store, rewriting_replaces_the_whole_store) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    store_contents c = tiny_contents();
+    c.flags.clear();
+    c.city = "Other";
+    write_store(path, c);
+    expect_same(read_store(path), c);
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+TEST(hdf5_store, newer_schema_version_is_refused) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("v2.h5");
+    write_store(path, tiny_contents());
+    set_int_attribute(path, "schema_version", 2);
+    const std::string msg = store_error_of(path);
+    EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
+    EXPECT_EQ(msg, path + ": store has schema version 2, newer than this engine reads (1); upgrade wbe");
+}
+
+TEST(hdf5_store, a_file_that_is_not_hdf5) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("junk.h5");
+    std::ofstream(path) << "site_id,date,flow,unit\n";
+    EXPECT_EQ(store_error_of(path), path + ": not an HDF5 file (is it a wbe store?)");
+    EXPECT_THROW((void)io::read_raw_table(path, "flags"), store_error);
+}
+
+TEST(hdf5_store, an_hdf5_file_that_is_not_a_store) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("plain.h5");
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    H5Fclose(f);
+    EXPECT_EQ(store_error_of(path), path + ": not a wbe store (no schema_version attribute)");
+}
+
+TEST(hdf5_store, missing_file) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("none.h5");
+    EXPECT_FALSE(io::store_exists(path));
+    EXPECT_EQ(store_error_of(path), path + ": no store here (create one with `wbe init` or `wbe ingest`)");
+    EXPECT_THROW((void)io::read_raw_table(path, "flags"), store_error);
+}
+
+// ---- generic tables -------------------------------------------------------------------------
+
+TEST(hdf5_store, read_raw_table_returns_typed_columns) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+
+    const io::raw_table b = io::read_raw_table(path, "batches");
+    EXPECT_EQ(b.name, "batches");
+    EXPECT_EQ(b.rows, 2u);
+    std::vector<std::string> names;
+    for (const auto& c : b.columns) names.push_back(c.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"batch_id", "content_hash", "source", "ingested_at", "status", "n_results"}));
+    EXPECT_EQ(b.columns[0].kind, io::column_data::type::text);
+    EXPECT_EQ(b.columns[0].texts, (std::vector<std::string>{"T-2024Q1", "T-2024Q2"}));
+    EXPECT_EQ(b.columns[5].kind, io::column_data::type::integer);
+    EXPECT_EQ(b.columns[5].integers, (std::vector<std::int64_t>{4, 0}));
+
+    const io::raw_table s = io::read_raw_table(path, "samples");
+    EXPECT_EQ(s.rows, 4u);
+    const io::column_data* value = nullptr;
+    const io::column_data* date = nullptr;
+    const io::column_data* qual = nullptr;
+    for (const auto& c : s.columns) {
+        if (c.name == "value_ng_per_l") value = &c;
+        if (c.name == "date") date = &c;
+        if (c.name == "qualifier") qual = &c;
+    }
+    ASSERT_TRUE(value && date && qual);
+    EXPECT_EQ(value->kind, io::column_data::type::number);
+    ASSERT_EQ(value->numbers.size(), 4u);
+    EXPECT_EQ(value->numbers[0], 12.5);
+    EXPECT_TRUE(std::isnan(value->numbers[1]));
+    EXPECT_EQ(date->texts, (std::vector<std::string>{"2024-02-14", "2024-02-15", "2024-02-16", "2024-02-17"}));
+    EXPECT_EQ(qual->texts, (std::vector<std::string>{"", "<LOD", "<LOQ", ">ULOQ"}));
+
+    const io::raw_table camp = io::read_raw_table(path, "estimates_campaign");
+    bool has_model_set = false;
+    for (const auto& c : camp.columns)
+        if (c.name == "model_set") has_model_set = c.texts == std::vector<std::string>{"europe"};
+    EXPECT_TRUE(has_model_set);
+}
+
+TEST(hdf5_store, unknown_table_lists_the_tables) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    try {
+        (void)io::read_raw_table(path, "estimates");
+        FAIL() << "no error";
+    } catch (const store_error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "unknown table 'estimates' (tables: batches, samples, sites, flows, estimates_daily, estimates_campaign, "
+                  "flags, runs)");
+    }
+}
+
+// ---- atomic writes and locking --------------------------------------------------------------
+
+TEST(hdf5_store, no_temporary_file_remains_after_a_write) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    write_store(path, tiny_contents());
+    EXPECT_EQ(files_in(dir.path()), (std::vector<std::string>{"s.h5"}));
+}
+
+TEST(hdf5_store, write_creates_missing_folders) {
+    const test::temp_dir dir("store");
+    const std::string path = (dir.path() / "a" / "b" / "s.h5").string();
+    write_store(path, tiny_contents());
+    EXPECT_EQ(read_store(path).city, "Testville");
+}
+
+TEST(hdf5_store, a_second_lock_on_the_same_store_is_refused) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    {
+        const io::store_lock first(path);
+        try {
+            const io::store_lock second(path);
+            FAIL() << "second lock taken";
+        } catch (const store_error& e) {
+            const std::string msg = e.what();
+            EXPECT_NE(msg.find("locked by pid " + std::to_string(::getpid())), std::string::npos) << msg;
+            EXPECT_EQ(msg.rfind(path + ": ", 0), 0u) << msg;
+        }
+    }
+    // Released at scope exit: the lock can be taken again.
+    EXPECT_NO_THROW(io::store_lock again(path));
+}
+
+// ---- frozen files (style.md habit 8) --------------------------------------------------------
+
+// The reader must still open the store written by schema version 1. The file was written once by
+// the DISABLED_ test below (run it with --gtest_also_run_disabled_tests to regenerate, only when
+// a new schema version is introduced, under a new name).
+TEST(hdf5_store, frozen_schema_v1_file_still_opens) {
+    const std::string path = std::string(WBE_TEST_DATA_DIR) + "/store_v1.h5";
+    ASSERT_TRUE(fs::exists(path)) << path;
+    EXPECT_EQ(read_int_attribute(path, "schema_version"), 1);
+    expect_same(read_store(path), tiny_contents());
+}
+
+TEST(hdf5_store, DISABLED_write_frozen_schema_v1_file) {
+    write_store(std::string(WBE_TEST_DATA_DIR) + "/store_v1.h5", tiny_contents());
+}
+
+}  // namespace
