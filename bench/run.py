@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Runs the wbe benchmarks and their numpy peer in one go, prints one table, writes JSON.
+
+    /usr/bin/python3 bench/run.py --build build        (what `make bench` runs)
+
+1. `<build>/bin/wbe_bench` (Google Benchmark) with --benchmark_repetitions=N, JSON output;
+   every timed number is the median over the N repetitions (a noisy 2-core machine: medians,
+   not means). The executable checks its answers against the scalar chain before timing.
+2. `bench/peer_numpy.py` (the same computation written in numpy), same sizes, median of N
+   repeats; it checks its own answers the same way.
+3. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
+   benchmark's bytes/s at the same size, and their ratio (fraction of copy bandwidth).
+
+Exit status: 0 when every benchmark ran and checked its answer (whether or not the targets are
+met; the table says), 1 when a check failed or a program could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
+TARGET_RATIO = 3.0           # wbe / numpy at the largest sizes
+TARGET_COPY_FRACTION = 0.5   # kernel bytes/s / copy bytes/s at 10^7
+PEER_PYTHON = "/usr/bin/python3"  # Debian's numpy lives there (toolchain.md)
+
+
+def fail(msg: str) -> None:
+    print(f"bench/run.py: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def build_type(build: Path) -> str | None:
+    cache = build / "CMakeCache.txt"
+    if not cache.is_file():
+        return None
+    for line in cache.read_text(errors="replace").splitlines():
+        if line.startswith("CMAKE_BUILD_TYPE:"):
+            return line.split("=", 1)[1]
+    return None
+
+
+def run_wbe(exe: Path, repetitions: int, min_time: float | None) -> tuple[dict, list[str]]:
+    cmd = [str(exe), "--benchmark_format=json", f"--benchmark_repetitions={repetitions}"]
+    if min_time is not None:
+        cmd.append(f"--benchmark_min_time={min_time}")  # plain seconds in Google Benchmark 1.7
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"wbe_bench exited with {proc.returncode}:\n{proc.stderr}")
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        fail(f"wbe_bench did not print JSON ({e}):\n{proc.stdout[:2000]}\n{proc.stderr}")
+    errors = sorted({f"{b['run_name']}: {b.get('error_message', '?')}"
+                     for b in report["benchmarks"] if b.get("error_occurred")})
+    return report, errors
+
+
+def wbe_medians(report: dict) -> dict[tuple[str, int], dict]:
+    """(stage, size) → median items/s and bytes/s, from run names like `copy/1000/real_time`."""
+    out = {}
+    for b in report["benchmarks"]:
+        if b.get("run_type") != "aggregate" or b.get("aggregate_name") != "median":
+            continue
+        stage, size = b["run_name"].split("/")[:2]
+        out[(stage, int(size))] = {"items_per_second": b["items_per_second"],
+                                   "bytes_per_second": b["bytes_per_second"],
+                                   "real_time": b["real_time"], "time_unit": b["time_unit"]}
+    # A single repetition has no aggregates: use the run itself.
+    if not out:
+        for b in report["benchmarks"]:
+            if b.get("run_type") == "iteration" and not b.get("error_occurred"):
+                stage, size = b["run_name"].split("/")[:2]
+                out[(stage, int(size))] = {"items_per_second": b["items_per_second"],
+                                           "bytes_per_second": b["bytes_per_second"],
+                                           "real_time": b["real_time"], "time_unit": b["time_unit"]}
+    return out
+
+
+def wbe_cv(report: dict) -> dict[tuple[str, int], float]:
+    """Coefficient of variation of the time over repetitions (a noise indicator)."""
+    out = {}
+    for b in report["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "cv":
+            stage, size = b["run_name"].split("/")[:2]
+            out[(stage, int(size))] = b["real_time"]
+    return out
+
+
+def run_numpy(repetitions: int, min_time: float | None) -> dict:
+    python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
+    cmd = [python, str(HERE / "peer_numpy.py"), "--json", "--repetitions", str(repetitions)]
+    if min_time is not None:
+        cmd += ["--min-time", str(min_time)]
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"numpy peer exited with {proc.returncode}:\n{proc.stderr}{proc.stdout[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def si(x: float | None, unit: str = "") -> str:
+    if x is None:
+        return "-"
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= factor:
+            return f"{x / factor:.3g} {prefix}{unit}"
+    return f"{x:.3g} {unit}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="wbe benchmarks vs numpy, one table")
+    ap.add_argument("--build", default="build", help="CMake build directory (default: build)")
+    ap.add_argument("--out", help="results JSON (default: <build>/bench/results.json)")
+    ap.add_argument("--repetitions", type=int, default=5, help="repetitions; medians are reported (default 5)")
+    ap.add_argument("--min-time", type=float, default=None,
+                    help="seconds per repetition for both wbe and numpy (default: Google Benchmark's 0.5 s, numpy 0.2 s)")
+    ap.add_argument("--skip-numpy", action="store_true", help="run only wbe_bench")
+    args = ap.parse_args()
+
+    build = Path(args.build).resolve()
+    exe = build / "bin" / "wbe_bench"
+    if not exe.is_file():
+        fail(f"{exe} not found: build it first (`make build`, or "
+             f"`cmake --build {args.build} --target wbe_bench`; WBE_BUILD_BENCH must be ON)")
+    btype = build_type(build)
+    if btype and btype != "Release":
+        print(f"warning: {build} is a {btype} build; numbers are only meaningful in Release", file=sys.stderr)
+    out_path = Path(args.out) if args.out else build / "bench" / "results.json"
+
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    print(f"OPENBLAS_CORETYPE: {coretype if coretype is not None else '(not set)'}"
+          "  (no effect on numpy's elementwise ops; BLAS is not used here)")
+
+    report, errors = run_wbe(exe, args.repetitions, args.min_time)
+    wbe = wbe_medians(report)
+    cv = wbe_cv(report)
+    peer = None if args.skip_numpy else run_numpy(args.repetitions, args.min_time)
+    npy = {} if peer is None else {(r["stage"], r["size"]): r for r in peer["results"]}
+
+    ctx = report.get("context", {})
+    print()
+    print(f"machine: {ctx.get('host_name', platform.node())}, {ctx.get('num_cpus', '?')} CPUs @ "
+          f"{ctx.get('mhz_per_cpu', '?')} MHz, load avg {', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}")
+    if peer is not None:
+        print(f"numpy {peer['numpy_version']} (Python {peer['python']}, {peer['python_executable']}), "
+              f"OPENBLAS_CORETYPE {'= ' + peer['openblas_coretype'] if peer['openblas_coretype'] else 'not set'}")
+    print(f"medians of {args.repetitions} repetitions; build type {btype or '?'}; "
+          f"items = values; bytes: back_calculate 48 B/value (3 read + 3 written), copy 16 B/value")
+    print()
+
+    header = ("stage", "size", "wbe items/s", "numpy items/s", "wbe/numpy", "wbe bytes/s", "copy bytes/s",
+              "of copy", "wbe cv")
+    rows = []
+    for stage in ("back_calculate", "copy"):
+        for n in SIZES:
+            w = wbe.get((stage, n))
+            p = npy.get((stage, n))
+            c = wbe.get(("copy", n))
+            ratio = w["items_per_second"] / p["items_per_second"] if w and p else None
+            frac = w["bytes_per_second"] / c["bytes_per_second"] if w and c else None
+            rows.append({
+                "stage": stage, "size": n,
+                "wbe_items_per_second": w and w["items_per_second"],
+                "numpy_items_per_second": p and p["items_per_second"],
+                "ratio_wbe_over_numpy": ratio,
+                "wbe_bytes_per_second": w and w["bytes_per_second"],
+                "copy_bytes_per_second": c and c["bytes_per_second"],
+                "fraction_of_copy_bandwidth": frac,
+                "wbe_time_cv": cv.get((stage, n)),
+            })
+
+    table = [header]
+    for r in rows:
+        table.append((r["stage"], f"{r['size']:.0e}".replace("e+0", "e"),
+                      si(r["wbe_items_per_second"], "/s"), si(r["numpy_items_per_second"], "/s"),
+                      "-" if r["ratio_wbe_over_numpy"] is None else f"{r['ratio_wbe_over_numpy']:.2f}x",
+                      si(r["wbe_bytes_per_second"], "B/s"), si(r["copy_bytes_per_second"], "B/s"),
+                      "-" if r["fraction_of_copy_bandwidth"] is None else f"{r['fraction_of_copy_bandwidth']:.0%}",
+                      "-" if r["wbe_time_cv"] is None else f"{r['wbe_time_cv']:.1%}"))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for k, row in enumerate(table):
+        print("  ".join(str(v).ljust(widths[i]) if i == 0 else str(v).rjust(widths[i]) for i, v in enumerate(row)))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+    # Targets (design.md "Performance stance"): >= 3x numpy and >= 50% of copy bandwidth, both
+    # judged at the largest size (10^7: arrays far beyond the private caches); 10^6 is shown too.
+    largest = max(SIZES)
+    kernel = {r["size"]: r for r in rows if r["stage"] == "back_calculate"}
+    at_largest = kernel[largest]
+    name = f"{largest:.0e}".replace("e+0", "e")
+    verdicts = {}
+    if peer is not None:
+        v = at_largest["ratio_wbe_over_numpy"]
+        verdicts["ratio"] = {"target": f">= {TARGET_RATIO:g}x numpy at {name}", "value": v,
+                             "met": v is not None and v >= TARGET_RATIO,
+                             "also": {n: kernel[n]["ratio_wbe_over_numpy"] for n in SIZES if n >= 10**6 and n != largest}}
+    f = at_largest["fraction_of_copy_bandwidth"]
+    verdicts["copy_fraction"] = {"target": f">= {TARGET_COPY_FRACTION:.0%} of copy bandwidth at {name}", "value": f,
+                                 "met": f is not None and f >= TARGET_COPY_FRACTION}
+    print()
+    for key, v in verdicts.items():
+        if v["value"] is None:
+            state = "not measured"
+        else:
+            shown = f"{v['value']:.2f}x" if key == "ratio" else f"{v['value']:.0%}"
+            state = f"{'met' if v['met'] else 'MISSED'} ({shown})"
+        also = ", ".join(f"{f'{n:.0e}'.replace('e+0', 'e')}: {x:.2f}x" for n, x in v.get("also", {}).items() if x)
+        print(f"target {v['target']}: {state}" + (f"   [{also}]" if also else ""))
+    if errors:
+        print("\nFAILED checks (these benchmarks were not timed):")
+        for e in errors:
+            print(f"  {e}")
+
+    results = {
+        "command": shlex.join([sys.executable] + sys.argv),
+        "cwd": os.getcwd(),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "build_dir": str(build),
+        "build_type": btype,
+        "repetitions": args.repetitions,
+        "statistic": "median",
+        "openblas_coretype": coretype,
+        "numpy_version": peer and peer["numpy_version"],
+        "machine": {k: ctx.get(k) for k in ("host_name", "num_cpus", "mhz_per_cpu", "caches", "load_avg")},
+        "rows": rows,
+        "targets": verdicts,
+        "errors": errors,
+        "raw": {"wbe_bench": report, "numpy": peer},
+    }
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {out_path}")
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()
