@@ -45,8 +45,8 @@ TEST(tables, store_table_filters_by_site_drug_campaign_and_scope) {
     EXPECT_EQ(one.rows[0][column_of(one, "id")], "LS-WWTP-04");
     EXPECT_EQ(one.rows[0][column_of(one, "analyte")], "ketamine");
     EXPECT_EQ(one.rows[0][column_of(one, "n_samples")], "7");
-    // The planted alert level: 253.7 mg/day/1000 inh (data/README.md), printed with 6 digits.
-    EXPECT_NEAR(std::stod(one.rows[0][column_of(one, "consumption_mg_per_day_per_1000")]), 253.7, 0.05);
+    // The planted alert level: 405.9 mg/day/1000 inh (data/README.md), printed with 6 digits.
+    EXPECT_NEAR(std::stod(one.rows[0][column_of(one, "consumption_mg_per_day_per_1000")]), 405.9, 0.05);
 
     const text_table districts = pipeline::store_table(store, "estimates_campaign", {"", "", "", "district"}, false);
     EXPECT_EQ(values_of(districts, "scope"), (std::set<std::string>{"district"}));
