@@ -405,8 +405,8 @@ TEST(hdf5_store, file_attributes) {
     const test::temp_dir dir("store");
     const std::string path = dir.file("s.h5");
     write_store(path, tiny_contents());
-    EXPECT_EQ(read_int_attribute(path, "schema_version"), 1);
-    EXPECT_EQ(io::store_schema_version, 1);
+    EXPECT_EQ(read_int_attribute(path, "schema_version"), 2);
+    EXPECT_EQ(io::store_schema_version, 2);
     EXPECT_EQ(read_string_attribute(path, "engine_version"), std::string(engine_version));
     EXPECT_EQ(read_string_attribute(path, "city"), "Testville");
 }
@@ -446,12 +446,12 @@ TEST(hdf5_store, rewriting_replaces_the_whole_store) {
 
 TEST(hdf5_store, newer_schema_version_is_refused) {
     const test::temp_dir dir("store");
-    const std::string path = dir.file("v2.h5");
+    const std::string path = dir.file("v3.h5");
     write_store(path, tiny_contents());
-    set_int_attribute(path, "schema_version", 2);
+    set_int_attribute(path, "schema_version", 3);
     const std::string msg = store_error_of(path);
     EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
-    EXPECT_EQ(msg, path + ": store has schema version 2, newer than this engine reads (1); upgrade wbe");
+    EXPECT_EQ(msg, path + ": store has schema version 3, newer than this engine reads (2); upgrade wbe");
 }
 
 TEST(hdf5_store, a_file_that_is_not_hdf5) {

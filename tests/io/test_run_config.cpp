@@ -129,7 +129,7 @@ TEST(run_config, unknown_top_level_key) {
     const wbe::test::temp_dir dir("config");
     const std::string path = write(dir, "c.yaml", config("colour: red\n"));
     EXPECT_EQ(error_of(path), path + ":4:1: colour = \"\": unknown key in run config (allowed: name, city, store, inputs, "
-                                     "models, censoring, campaign, corrections, thresholds)");
+                                     "models, censoring, campaign, corrections, thresholds, uncertainty)");
 }
 
 TEST(run_config, missing_required_key) {

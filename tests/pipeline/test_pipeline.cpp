@@ -354,7 +354,11 @@ TEST(pipeline, run_record_carries_version_config_hash_and_model_set) {
     EXPECT_EQ(r.config_hash.size(), 32u);
     EXPECT_EQ(r.model_set, "default");
     EXPECT_EQ(r.model_hash, ctx.model_hash);
-    EXPECT_EQ(r.seed, 0);
+    // config/example.yaml: Monte Carlo, 10 000 draws, seed 20241130, 95% intervals.
+    EXPECT_EQ(r.uncertainty, "monte_carlo");
+    EXPECT_EQ(r.seed, 20241130);
+    EXPECT_EQ(r.draws, 10000);
+    EXPECT_EQ(r.interval, 0.95);
     EXPECT_EQ(r.n_flags, 17);
     EXPECT_EQ(r.n_daily, static_cast<std::int64_t>(s.estimate.core.n_daily));
     EXPECT_EQ(r.n_campaign, static_cast<std::int64_t>(s.estimate.core.n_campaign));

@@ -136,12 +136,23 @@ TEST(tables, flag_table_columns) {
     f.value = 8273.333333;
     f.reference = 4000;
     f.unit = "ng/L";
-    const text_table t = pipeline::flag_table({f});
-    EXPECT_EQ(t.header, (std::vector<std::string>{"campaign", "site", "kind", "drug", "rule", "level", "value", "reference",
-                                                  "unit", "date"}));
-    ASSERT_EQ(t.rows.size(), 1u);
-    EXPECT_EQ(t.rows[0], (std::vector<std::string>{"2024Q2", "LS-V-09", "venue", "ketamine", "threshold", "alert", "8273.33",
+    flag g = f;
+    g.site_id = "LS-WWTP-04";
+    g.site_kind = "wwtp";
+    g.certainty = "exceeds";
+    g.probability = 0.99291;
+    g.value = 401.7295;
+    g.reference = 200;
+    g.unit = "mg/day/1000 inh";
+    const text_table t = pipeline::flag_table({f, g});
+    EXPECT_EQ(t.header, (std::vector<std::string>{"campaign", "site", "kind", "drug", "rule", "level", "certainty", "P", "value",
+                                                  "reference", "unit", "date"}));
+    ASSERT_EQ(t.rows.size(), 2u);
+    // A deterministic flag has no certainty and no probability; values to 4 significant digits.
+    EXPECT_EQ(t.rows[0], (std::vector<std::string>{"2024Q2", "LS-V-09", "venue", "ketamine", "threshold", "alert", "", "", "8273",
                                                    "4000", "ng/L", ""}));
+    EXPECT_EQ(t.rows[1], (std::vector<std::string>{"2024Q2", "LS-WWTP-04", "wwtp", "ketamine", "threshold", "alert", "exceeds",
+                                                   "0.993", "401.7", "200", "mg/day/1000 inh", ""}));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
-#include "wbe/core/errors.hpp"
-
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
+
+#include "wbe/core/errors.hpp"
 
 namespace wbe {
 

@@ -9,6 +9,8 @@
 #include <unordered_map>
 
 #include "wbe/core/back_calculation.hpp"
+#include "wbe/core/monte_carlo.hpp"
+#include "wbe/core/rng.hpp"
 
 namespace wbe {
 
@@ -37,15 +39,55 @@ std::string policy_label(const std::set<std::string>& rules) {
     for (const auto& r : rules) out += (out.empty() ? "" : "+") + r;
     return out;
 }
+
+// Resolves the distribution of each component for one drug (residue), site and lab method:
+// the default, then the model's or site's own RSD (keeping the default's family), then the
+// overrides whose selectors all match, in order.
+struct resolved_components {
+    factor_distribution analysis, sampling, flow, population, excretion;
+};
+
+factor_distribution with_rsd(factor_distribution d, double rsd) {
+    if (!std::isnan(rsd) && (d.family == distribution_family::lognormal || d.family == distribution_family::normal))
+        d.rsd = rsd;
+    return d;
+}
+
+resolved_components resolve_components(const uncertainty_options& u, const residue_model& m, const site& s,
+                                       const std::string& method_id) {
+    resolved_components r{u.defaults.analysis, u.defaults.sampling, u.defaults.flow, u.defaults.population,
+                          u.defaults.excretion};
+    if (u.from_inputs) {
+        r.population = with_rsd(r.population, s.population_rsd);
+        if (m.drug) {
+            const parameter& p = m.drug->correction_factor.present() ? m.drug->correction_factor : m.drug->excretion_fraction;
+            r.excretion = with_rsd(r.excretion, p.rsd);
+        }
+    }
+    for (const auto& o : u.overrides) {
+        if (!o.drug.empty() && o.drug != m.residue && !(m.drug && o.drug == m.drug->name)) continue;
+        if (!o.site.empty() && o.site != s.id) continue;
+        if (!o.method_id.empty() && o.method_id != method_id) continue;
+        if (o.analysis) r.analysis = *o.analysis;
+        if (o.sampling) r.sampling = *o.sampling;
+        if (o.flow) r.flow = *o.flow;
+        if (o.population) r.population = *o.population;
+        if (o.excretion) r.excretion = *o.excretion;
+    }
+    return r;
+}
+
 }  // namespace
 
 daily_estimate::daily_estimate()
     : conc_ng_per_l(nan), flow_m3_per_day(nan), load_mg_per_day(nan), population(nan), pnl(nan), consumption(nan),
-      doses(nan) {}
+      doses(nan), consumption_median(nan), consumption_lower(nan), consumption_upper(nan) {}
 
 campaign_estimate::campaign_estimate()
     : conc_mean(nan), load_mean(nan), population(nan), pnl_mean(nan), consumption_mean(nan), doses_mean(nan),
-      consumption_weekday(nan), consumption_weekend(nan) {}
+      consumption_weekday(nan), consumption_weekend(nan), consumption_censored_low(nan), consumption_censored_high(nan),
+      uncertainty("none"), consumption_mc_mean(nan), consumption_sd(nan), consumption_median(nan), consumption_lower(nan),
+      consumption_upper(nan), p_exceed_watch(nan), p_exceed_alert(nan), threshold_watch(nan), threshold_alert(nan) {}
 
 estimate_result estimate(const std::vector<site>& sites, const std::vector<assay_result>& results,
                          const std::vector<flow_record>& flows, const model_set& models,
@@ -60,12 +102,21 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
     for (const auto& f : flows) flow_by_day[{f.site_id, f.day}] = f.flow_m3_per_day;
 
     std::set<std::string> used_residues;
+    // (site, sample, analyte) → the raw result and the consumption per ng/L of its day, for the
+    // censoring bounds and the uncertainty pass.
+    struct day_source {
+        const assay_result* result = nullptr;
+        double cons_per_conc = nan;
+        double load_multiplier = nan;
+    };
+    std::map<std::tuple<std::string, std::string, std::string>, day_source> sources;
 
     // --- daily chain -------------------------------------------------------------------------
     out.daily.reserve(results.size());
     for (const auto& r : results) {
         const auto sit = site_by_id.find(r.site_id);
         const residue_model* m = models.find(r.analyte);
+        if (sit != site_by_id.end() && m != nullptr) sources[{sit->second->id, r.sample_id, m->residue}].result = &r;
         if (sit == site_by_id.end() || m == nullptr) {
             sum.warnings.push_back("result " + r.sample_id + "/" + r.analyte + " skipped: unknown " +
                                    (m == nullptr ? "analyte" : "site"));
@@ -103,6 +154,9 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
                 d.consumption = idx[1];
                 d.doses = idx[2];
                 if (m->drug) used_residues.insert(m->residue);
+                sources[{s.id, r.sample_id, m->residue}] = {
+                    &r, d.population > 0.0 ? d.flow_m3_per_day * cf.load_multiplier / d.population * 1000.0 * cf.correction_factor : nan,
+                    cf.load_multiplier};
             }
         }
         out.daily.push_back(std::move(d));
@@ -142,7 +196,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
     // --- campaigns per site ------------------------------------------------------------------
     struct group {
         std::vector<day_number> days;
-        std::vector<double> conc, load, pnl, cons, doses;
+        std::vector<double> conc, load, pnl, cons, doses, cons_low, cons_high;
         std::size_t n_censored = 0;
         std::set<std::string> rules;
         const daily_estimate* first = nullptr;
@@ -157,6 +211,20 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         g.pnl.push_back(d.pnl);
         g.cons.push_back(d.consumption);
         g.doses.push_back(d.doses);
+        // Censoring bounds: a censored day at 0 and at its limit; the chain is linear in the
+        // concentration (the amphetamine correction is not, so those rows keep their value).
+        double low = d.consumption, high = d.consumption;
+        if ((d.qual == qualifier::below_lod || d.qual == qualifier::below_loq) && d.note.empty()) {
+            const auto src = sources.find({d.site_id, d.sample_id, d.analyte});
+            if (src != sources.end() && src->second.result) {
+                const censored_value& v = src->second.result->conc;
+                const double limit = d.qual == qualifier::below_lod ? v.lod : v.loq;
+                low = std::isnan(d.consumption) ? nan : 0.0;
+                high = limit * src->second.cons_per_conc;
+            }
+        }
+        g.cons_low.push_back(low);
+        g.cons_high.push_back(high);
         if (d.qual == qualifier::below_lod || d.qual == qualifier::below_loq) {
             ++g.n_censored;
             g.rules.insert(d.censoring);
@@ -188,6 +256,8 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         c.n_weekend = cons.n_weekend;
         c.consumption_weekend = cons.weekend_mean;
         c.doses_mean = mean_of(g.days, g.doses).mean;
+        c.consumption_censored_low = mean_of(g.days, g.cons_low).mean;
+        c.consumption_censored_high = mean_of(g.days, g.cons_high).mean;
         // The plant's population, not the first day's: a first day without flow has none.
         c.population = site_by_id.at(c.id)->population;
         out.campaigns.push_back(std::move(c));
@@ -195,7 +265,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
 
     // --- districts and the city (plants only), population-weighted -----------------------------
     struct agg {
-        std::vector<double> pop, pnl, cons, doses;
+        std::vector<double> pop, pnl, cons, doses, cons_low, cons_high;
         double load = 0.0;
         std::size_t n_samples = 0, n_censored = 0, n_weekday = 0, n_weekend = 0;
         std::vector<double> cons_wd, pop_wd, cons_we, pop_we;
@@ -215,6 +285,8 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
             a.pnl.push_back(c.pnl_mean);
             a.cons.push_back(c.consumption_mean);
             a.doses.push_back(c.doses_mean);
+            a.cons_low.push_back(c.consumption_censored_low);
+            a.cons_high.push_back(c.consumption_censored_high);
             a.load += c.load_mean;
             a.n_samples += c.n_samples;
             a.n_censored += c.n_censored;
@@ -256,6 +328,8 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         c.pnl_mean = population_weighted_mean(a.pnl, a.pop);
         c.consumption_mean = population_weighted_mean(a.cons, a.pop);
         c.doses_mean = population_weighted_mean(a.doses, a.pop);
+        c.consumption_censored_low = population_weighted_mean(a.cons_low, a.pop);
+        c.consumption_censored_high = population_weighted_mean(a.cons_high, a.pop);
         c.n_weekday = a.n_weekday;
         c.consumption_weekday = population_weighted_mean(a.cons_wd, a.pop_wd);
         c.n_weekend = a.n_weekend;
@@ -268,6 +342,162 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         return std::make_tuple(rank(a.scope), std::cref(a.id), std::cref(a.analyte), std::cref(a.campaign)) <
                std::make_tuple(rank(b.scope), std::cref(b.id), std::cref(b.analyte), std::cref(b.campaign));
     });
+
+    // --- uncertainty ---------------------------------------------------------------------------
+    const uncertainty_options& uo = options.uncertainty;
+    if (uo.method != uncertainty_method::none) {
+        // One mc_site per (site, residue, campaign), shared by the site's own unit and by the
+        // district and city units, so that they all see the same draws.
+        std::map<std::tuple<std::string, std::string, std::string>, mc_site> mc_sites;
+        std::map<std::tuple<std::string, std::string, std::string>, std::vector<const daily_estimate*>> days_of;
+        for (const auto& d : out.daily)
+            if (d.site_kind == "wwtp" && !d.drug.empty()) days_of[{d.site_id, d.analyte, d.campaign}].push_back(&d);
+        const residue_model* meth = models.find("methamphetamine");
+        const residue_model* amph = models.find("amphetamine");
+        for (const auto& [key, days] : days_of) {
+            const site& s = *site_by_id.at(std::get<0>(key));
+            const residue_model& m = *models.find(std::get<1>(key));
+            mc_site ms;
+            ms.site_key = rng::hash(s.id);
+            ms.campaign_key = rng::combine(ms.site_key, rng::hash(std::get<2>(key)));
+            ms.population = s.population;
+            const std::string method_id = days.front() && sources.count({s.id, days.front()->sample_id, m.residue})
+                                              ? sources.at({s.id, days.front()->sample_id, m.residue}).result->method_id
+                                              : std::string();
+            const resolved_components rc = resolve_components(uo, m, s, method_id);
+            ms.population_dist = rc.population;
+            ms.flow_dist = rc.flow;
+            for (const daily_estimate* d : days) {
+                const day_source& src = sources.at({s.id, d->sample_id, m.residue});
+                mc_day md;
+                md.sample_key = rng::combine(ms.site_key, rng::hash(d->sample_id));
+                md.analyte_key = rng::combine(md.sample_key, rng::hash(m.residue));
+                md.conc = src.result->conc;
+                md.substitute = d->conc_ng_per_l;
+                md.flow_m3_per_day = std::isnan(d->consumption) ? nan : d->flow_m3_per_day;
+                const resolved_components dc =
+                    src.result->method_id == method_id ? rc : resolve_components(uo, m, s, src.result->method_id);
+                md.analysis = dc.analysis;
+                md.sampling = dc.sampling;
+                if (options.amphetamine_correction && amph && meth && m.residue == amph->residue && !d->note.empty()) {
+                    const auto sub = sources.find({s.id, d->sample_id, meth->residue});
+                    if (sub != sources.end() && sub->second.result) {
+                        md.subtract_ratio = amphetamine_per_methamphetamine;
+                        md.sub_analyte_key = rng::combine(md.sample_key, rng::hash(meth->residue));
+                        md.sub_conc = sub->second.result->conc;
+                        md.sub_substitute = substitute(md.sub_conc, options.censoring);
+                        md.sub_load_multiplier = sub->second.load_multiplier;
+                    }
+                }
+                ms.days.push_back(std::move(md));
+            }
+            mc_sites.emplace(key, std::move(ms));
+        }
+
+        const auto thresholds_for = [&](const campaign_estimate& c) {
+            std::pair<double, double> t{nan, nan};
+            for (const auto& e : uo.thresholds)
+                if ((e.drug == c.drug || e.drug == c.analyte) && (e.site_kind == "any" || e.site_kind == c.site_kind))
+                    t = {e.watch, e.alert};
+            return t;
+        };
+        // One problem per (residue, campaign): its plants, and the site, district and city
+        // estimates built on them.
+        std::vector<mc_problem> problems;
+        std::map<std::pair<std::string, std::string>, std::size_t> problem_of;  // (analyte, campaign)
+        std::vector<std::map<std::string, std::size_t>> member_of;              // site id → index, per problem
+        struct placed {
+            std::size_t problem, estimate, campaign_row;
+        };
+        std::vector<placed> placements;
+        for (std::size_t i = 0; i < out.campaigns.size(); ++i) {
+            const campaign_estimate& c = out.campaigns[i];
+            if (c.site_kind != "wwtp" || c.drug.empty() || std::isnan(c.consumption_mean)) continue;
+            const residue_model& m = *models.find(c.analyte);
+            auto [pit, fresh] = problem_of.emplace(std::make_pair(c.analyte, c.campaign), problems.size());
+            if (fresh) {
+                mc_problem pr;
+                pr.drug_key = rng::hash(m.residue);
+                pr.cf = m.cf();
+                problems.push_back(std::move(pr));
+                member_of.emplace_back();
+            }
+            mc_problem& pr = problems[pit->second];
+            auto& members = member_of[pit->second];
+            mc_estimate est;
+            for (const auto& s : sites) {
+                if (!s.is_plant()) continue;
+                if (c.scope == "site" ? s.id != c.id : (c.scope == "district" && s.district != c.id)) continue;
+                const auto it = mc_sites.find({s.id, c.analyte, c.campaign});
+                if (it == mc_sites.end()) continue;
+                auto [mit, added] = members.emplace(s.id, pr.sites.size());
+                if (added) {
+                    mc_site ms = it->second;
+                    ms.load_multiplier = make_chain_factors(m.cf(), m.dose_mg(), sorbed_fraction(m, options),
+                                                            in_sewer_factor(m, s, options)).load_multiplier;
+                    pr.sites.push_back(std::move(ms));
+                    if (pr.sites.size() == 1) pr.excretion = resolve_components(uo, m, s, "").excretion;
+                }
+                est.members.push_back(mit->second);
+            }
+            if (est.members.empty()) continue;
+            const auto [watch, alert] = thresholds_for(c);
+            if (!std::isnan(watch)) est.thresholds.push_back(watch);
+            if (!std::isnan(alert)) est.thresholds.push_back(alert);
+            est.daily = c.scope == "site";
+            placements.push_back({pit->second, pr.estimates.size(), i});
+            pr.estimates.push_back(std::move(est));
+        }
+
+        std::vector<std::vector<mc_result>> results_mc(problems.size());
+        if (uo.method == uncertainty_method::monte_carlo) {
+            results_mc = run_monte_carlo(problems, uo.mc);
+        } else {
+            bool warned = false;
+            for (std::size_t k = 0; k < problems.size(); ++k) {
+                results_mc[k].resize(problems[k].estimates.size());
+                for (std::size_t e = 0; e < problems[k].estimates.size(); ++e) {
+                    try {
+                        results_mc[k][e] = analytic_uncertainty(problems[k], e, uo.mc);
+                    } catch (const std::invalid_argument& ex) {
+                        if (!warned)
+                            sum.warnings.push_back(std::string("analytic uncertainty not available for some estimates: ") + ex.what());
+                        warned = true;
+                        results_mc[k][e].campaign.p_exceed.assign(problems[k].estimates[e].thresholds.size(), nan);
+                    }
+                }
+            }
+        }
+
+        std::map<std::tuple<std::string, std::string, std::string>, std::size_t> daily_index;
+        for (std::size_t i = 0; i < out.daily.size(); ++i)
+            daily_index[{out.daily[i].site_id, out.daily[i].sample_id, out.daily[i].analyte}] = i;
+        for (const placed& pl : placements) {
+            campaign_estimate& c = out.campaigns[pl.campaign_row];
+            const mc_result& r = results_mc[pl.problem][pl.estimate];
+            c.uncertainty = std::string(to_string(uo.method));
+            c.consumption_mc_mean = r.campaign.mean;
+            c.consumption_sd = r.campaign.sd;
+            c.consumption_median = r.campaign.median;
+            c.consumption_lower = r.campaign.lower;
+            c.consumption_upper = r.campaign.upper;
+            const auto [watch, alert] = thresholds_for(c);
+            c.threshold_watch = watch;
+            c.threshold_alert = alert;
+            std::size_t t = 0;
+            if (!std::isnan(watch)) c.p_exceed_watch = t < r.campaign.p_exceed.size() ? r.campaign.p_exceed[t++] : nan;
+            if (!std::isnan(alert)) c.p_exceed_alert = t < r.campaign.p_exceed.size() ? r.campaign.p_exceed[t] : nan;
+            ++sum.n_uncertainty_units;
+            if (c.scope != "site") continue;
+            const auto& days = days_of.at({c.id, c.analyte, c.campaign});
+            for (std::size_t i = 0; i < days.size() && i < r.daily.size(); ++i) {
+                daily_estimate& d = out.daily[daily_index.at({days[i]->site_id, days[i]->sample_id, days[i]->analyte})];
+                d.consumption_median = r.daily[i].median;
+                d.consumption_lower = r.daily[i].lower;
+                d.consumption_upper = r.daily[i].upper;
+            }
+        }
+    }
 
     // --- audit -------------------------------------------------------------------------------
     for (const auto& residue : used_residues) {

@@ -29,16 +29,24 @@ std::string number(double v) {
     return buf;
 }
 
+// Orders certainties for keeping the strongest of several matching rules.
+int certainty_rank(const std::string& c) {
+    if (c == "exceeds" || c.empty()) return 3;
+    if (c == "possible") return 2;
+    return 1;  // indeterminate
+}
+
 bool kind_matches(const std::string& rule_kind, const std::string& site_kind) {
     return rule_kind == "any" || rule_kind == site_kind;
 }
 }  // namespace
 
 threshold_rule::threshold_rule() : watch(nan), alert(nan) {}
+flag::flag() : probability(nan) {}
 ratio_rule::ratio_rule() : above(nan) {}
 
 std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& estimates,
-                                      const std::vector<threshold_rule>& rules) {
+                                      const std::vector<threshold_rule>& rules, const flag_options& options) {
     std::vector<flag> out;
     for (const auto& c : estimates) {
         if (c.scope != "site") continue;
@@ -47,14 +55,44 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
             if (r.drug != c.drug && r.drug != c.analyte) continue;
             const double v = value_of(c, r.what);
             if (std::isnan(v)) continue;
+            // Censoring leaves the value anywhere between the bounds: a threshold inside them is
+            // undecidable whatever the substitution or the draws say.
+            const bool bounded = r.what == metric::consumption && c.n_censored > 0 &&
+                                 !std::isnan(c.consumption_censored_low) && !std::isnan(c.consumption_censored_high);
+            const auto straddles = [&](double t) {
+                return bounded && c.consumption_censored_low < t && t <= c.consumption_censored_high;
+            };
+            // Probabilities exist for consumption rules when the estimate carries uncertainty for
+            // exactly this rule's thresholds.
+            const auto probability = [&](double t) {
+                if (r.what != metric::consumption) return nan;
+                if (t == c.threshold_alert) return c.p_exceed_alert;
+                if (t == c.threshold_watch) return c.p_exceed_watch;
+                return nan;
+            };
             flag_level level = flag_level::none;
             double ref = nan;
-            if (!std::isnan(r.alert) && v >= r.alert) {
-                level = flag_level::alert;
-                ref = r.alert;
-            } else if (!std::isnan(r.watch) && v >= r.watch) {
-                level = flag_level::watch;
-                ref = r.watch;
+            double p = nan;
+            std::string certainty;
+            for (const auto& [lv, t] : {std::pair{flag_level::alert, r.alert}, std::pair{flag_level::watch, r.watch}}) {
+                if (std::isnan(t)) continue;
+                const double pt = probability(t);
+                if (straddles(t)) {
+                    level = lv;
+                    certainty = "indeterminate";
+                } else if (!std::isnan(pt)) {
+                    if (pt >= options.p_possible) {
+                        level = lv;
+                        certainty = pt >= options.p_exceeds ? "exceeds" : "possible";
+                    }
+                } else if (v >= t) {
+                    level = lv;
+                }
+                if (level != flag_level::none) {
+                    ref = t;
+                    p = pt;
+                    break;
+                }
             }
             if (level == flag_level::none) continue;
             flag f;
@@ -64,14 +102,29 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
             f.campaign = c.campaign;
             f.rule = "threshold";
             f.level = level;
+            f.certainty = certainty;
+            f.probability = p;
             f.value = v;
             f.reference = ref;
             f.unit = std::string(unit_of(r.what));
-            f.explanation = r.drug + " " + std::string(to_string(r.what)) + " " + number(v) + " " + f.unit +
-                            " (mean of " + std::to_string(c.n_samples) + (c.n_samples == 1 ? " sample" : " samples") +
-                            (c.n_censored ? ", " + std::to_string(c.n_censored) + " censored" : std::string()) +
-                            ") >= " + std::string(to_string(level)) + " threshold " + number(ref) +
-                            (r.origin.file.empty() ? std::string() : " [" + r.origin.to_string() + "]");
+            const std::string measured =
+                " (mean of " + std::to_string(c.n_samples) + (c.n_samples == 1 ? " sample" : " samples") +
+                (c.n_censored ? ", " + std::to_string(c.n_censored) + " censored" : std::string()) + ")";
+            const std::string origin = r.origin.file.empty() ? std::string() : " [" + r.origin.to_string() + "]";
+            const std::string head = r.drug + " " + std::string(to_string(r.what)) + " " + number(v) + " " + f.unit;
+            if (certainty == "indeterminate") {
+                f.explanation = head + measured + ": with censored days between 0 and their limit it lies in [" +
+                                number(c.consumption_censored_low) + ", " + number(c.consumption_censored_high) +
+                                "], which contains the " + std::string(to_string(level)) + " threshold " + number(ref) +
+                                " (indeterminate)" + origin;
+            } else if (!certainty.empty()) {
+                f.explanation = head + measured + ", median " + number(c.consumption_median) + " (" +
+                                number(100.0 * options.interval) + "% interval " + number(c.consumption_lower) + "-" +
+                                number(c.consumption_upper) + "): P(> " + std::string(to_string(level)) + " threshold " +
+                                number(ref) + ") = " + number(p) + " (" + certainty + ")" + origin;
+            } else {
+                f.explanation = head + measured + " >= " + std::string(to_string(level)) + " threshold " + number(ref) + origin;
+            }
             out.push_back(std::move(f));
         }
     }
@@ -84,7 +137,8 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
         if (it == best.end()) {
             best.emplace(key, kept.size());
             kept.push_back(std::move(f));
-        } else if (f.level > kept[it->second].level) {
+        } else if (f.level > kept[it->second].level ||
+                   (f.level == kept[it->second].level && certainty_rank(f.certainty) > certainty_rank(kept[it->second].certainty))) {
             kept[it->second] = std::move(f);
         }
     }

@@ -131,14 +131,20 @@ std::vector<R> read_table(H5::H5File& file, const std::string& name, const std::
     if (space.getSimpleExtentNdims() != 1) throw store_error(file.getFileName() + ": table " + name + " is not 1-D");
     hsize_t n = 0;
     space.getSimpleExtentDims(&n);
+    // Read only the columns the file has (matched by name): a store of an older schema reads
+    // with the newer columns left at their defaults.
+    const H5::CompType file_type = ds.getCompType();
+    std::vector<field<R>> present;
+    for (const auto& f : fields)
+        if (H5Tget_member_index(file_type.getId(), f.name.c_str()) >= 0) present.push_back(f);
     std::vector<std::size_t> off;
-    const H5::CompType type = make_type(fields, off);
+    const H5::CompType type = make_type(present, off);
     const std::size_t row_size = type.getSize();
     std::vector<char> buf(n * row_size, 0);
     if (n > 0) ds.read(buf.data(), type);
     rows.resize(n);
     for (std::size_t r = 0; r < n; ++r)
-        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].get(rows[r], buf.data() + r * row_size + off[i]);
+        for (std::size_t i = 0; i < present.size(); ++i) present[i].get(rows[r], buf.data() + r * row_size + off[i]);
     return rows;
 }
 
@@ -231,6 +237,9 @@ std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
             F<R>("pnl_mg_per_day_per_1000", &R::pnl),
             F<R>("consumption_mg_per_day_per_1000", &R::consumption),
             F<R>("doses_per_day_per_1000", &R::doses),
+            F<R>("consumption_median", &R::consumption_median),
+            F<R>("consumption_lower", &R::consumption_lower),
+            F<R>("consumption_upper", &R::consumption_upper),
             S<R>("note", 64, &R::note),
             S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
 }
@@ -257,6 +266,18 @@ std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_s
             I64<R>("n_weekend", &R::n_weekend),
             F<R>("consumption_weekend", &R::consumption_weekend),
             S<R>("censoring", 32, &R::censoring),
+            F<R>("consumption_censored_low", &R::consumption_censored_low),
+            F<R>("consumption_censored_high", &R::consumption_censored_high),
+            S<R>("uncertainty", 16, &R::uncertainty),
+            F<R>("consumption_mc_mean", &R::consumption_mc_mean),
+            F<R>("consumption_sd", &R::consumption_sd),
+            F<R>("consumption_median", &R::consumption_median),
+            F<R>("consumption_lower", &R::consumption_lower),
+            F<R>("consumption_upper", &R::consumption_upper),
+            F<R>("threshold_watch", &R::threshold_watch),
+            F<R>("p_exceed_watch", &R::p_exceed_watch),
+            F<R>("threshold_alert", &R::threshold_alert),
+            F<R>("p_exceed_alert", &R::p_exceed_alert),
             S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
 }
 
@@ -271,6 +292,8 @@ const std::vector<field<flag>>& flag_fields() {
         S<R>("rule", 32, &R::rule),
         S<R>("level", 8, [](const R& r) { return std::string(to_string(r.level)); },
              [](R& r, std::string s) { if (!parse_flag_level(s, r.level)) r.level = flag_level::none; }),
+        S<R>("certainty", 16, &R::certainty),
+        F<R>("probability", &R::probability),
         F<R>("value", &R::value),
         F<R>("reference", &R::reference),
         S<R>("unit", 32, &R::unit),
@@ -285,7 +308,9 @@ const std::vector<field<run_record>>& run_fields() {
         S<R>("started_at", 20, &R::started_at), S<R>("engine_version", 16, &R::engine_version),
         S<R>("config", 256, &R::config),        S<R>("config_hash", 32, &R::config_hash),
         S<R>("model_set", 32, &R::model_set),   S<R>("model_hash", 32, &R::model_hash),
-        I64<R>("seed", &R::seed),               I64<R>("n_daily", &R::n_daily),
+        I64<R>("seed", &R::seed),               S<R>("uncertainty", 16, &R::uncertainty),
+        I64<R>("draws", &R::draws),             F<R>("interval", &R::interval),
+        I64<R>("n_daily", &R::n_daily),
         I64<R>("n_campaign", &R::n_campaign),   I64<R>("n_flags", &R::n_flags),
         S<R>("unconfirmed", 1024, &R::unconfirmed), S<R>("summary", 512, &R::summary)};
     return f;

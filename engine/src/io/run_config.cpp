@@ -1,7 +1,9 @@
 #include "wbe/io/run_config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "text_fields.hpp"
 #include "wbe/core/errors.hpp"
@@ -94,6 +96,126 @@ substitution read_substitution(const detail::yaml_reader& y, const YAML::Node& n
     return *r;
 }
 
+
+factor_distribution read_distribution(const detail::yaml_reader& y, const YAML::Node& n, std::string_view what) {
+    y.check_map(n, what, {"family", "rsd", "center", "low", "mode", "high"}, {"family"});
+    factor_distribution d;
+    const std::string fam = y.string(n, "family");
+    if (!parse_distribution_family(fam, d.family))
+        y.fail(n["family"], "family", fam, "family must be fixed, normal, lognormal, uniform or triangular");
+    const auto allowed = [&](std::initializer_list<std::string_view> keys) {
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string k = it->first.Scalar();
+            if (k == "family") continue;
+            bool ok = false;
+            for (auto a : keys) ok = ok || a == k;
+            if (!ok) y.fail(it->first, k, "", "key does not apply to family " + fam);
+        }
+    };
+    switch (d.family) {
+        case distribution_family::fixed: allowed({}); break;
+        case distribution_family::normal: allowed({"rsd"}); break;
+        case distribution_family::lognormal: allowed({"rsd", "center"}); break;
+        case distribution_family::uniform: allowed({"low", "high"}); break;
+        case distribution_family::triangular: allowed({"low", "mode", "high"}); break;
+    }
+    if (d.family == distribution_family::normal || d.family == distribution_family::lognormal) d.rsd = y.number(n, "rsd");
+    if (d.family == distribution_family::lognormal) {
+        const std::string c = y.string_or(n, "center", "median");
+        if (c == "median") d.center = lognormal_center::median;
+        else if (c == "mean") d.center = lognormal_center::mean;
+        else y.fail(n["center"], "center", c, "center must be median or mean");
+    }
+    if (d.family == distribution_family::uniform || d.family == distribution_family::triangular) {
+        d.low = y.number(n, "low");
+        d.high = y.number(n, "high");
+    }
+    if (d.family == distribution_family::triangular) d.mode = y.number(n, "mode");
+    if (const std::string rule = d.check(); !rule.empty()) {
+        const char* key = d.family == distribution_family::normal || d.family == distribution_family::lognormal ? "rsd" : "low";
+        const YAML::Node at = n[key] ? n[key] : n;
+        y.fail(at, key, at.IsScalar() ? at.Scalar() : std::string(), rule);
+    }
+    return d;
+}
+
+void read_components(const detail::yaml_reader& y, const YAML::Node& n, std::string_view what,
+                     const std::function<void(std::string_view, factor_distribution)>& set, bool allow_selectors) {
+    std::vector<std::string_view> keys{"analysis", "sampling", "flow", "population", "excretion"};
+    if (allow_selectors) keys.insert(keys.end(), {"drug", "site", "method_id"});
+    y.check_map(n, what, keys, {});
+    for (auto k : {"analysis", "sampling", "flow", "population", "excretion"})
+        if (n[k]) set(k, read_distribution(y, n[k], k));
+}
+
+void read_uncertainty(const detail::yaml_reader& y, const YAML::Node& n, uncertainty_options& u) {
+    y.check_map(n, "uncertainty",
+                {"method", "draws", "seed", "interval", "threads", "censored", "from_inputs", "probability", "components",
+                 "overrides"});
+    const std::string method = y.string_or(n, "method", std::string(to_string(u.method)));
+    if (!parse_uncertainty_method(method, u.method))
+        y.fail(n["method"], "method", method, "method must be monte_carlo, analytic or none");
+    const double draws = y.number_or(n, "draws", static_cast<double>(u.mc.draws));
+    if (!(draws >= 1.0 && draws <= 1e9 && draws == std::floor(draws)))
+        y.fail(n["draws"], "draws", n["draws"].Scalar(), "draws must be a whole number from 1 to 1e9");
+    u.mc.draws = static_cast<std::size_t>(draws);
+    const double seed = y.number_or(n, "seed", static_cast<double>(u.mc.seed));
+    if (!(seed >= 0.0 && seed < 9007199254740992.0 && seed == std::floor(seed)))
+        y.fail(n["seed"], "seed", n["seed"].Scalar(), "seed must be a whole number from 0 to 2^53");
+    u.mc.seed = static_cast<std::uint64_t>(seed);
+    u.mc.interval = y.number_or(n, "interval", u.mc.interval);
+    if (!(u.mc.interval > 0.0 && u.mc.interval < 1.0))
+        y.fail(n["interval"], "interval", n["interval"].Scalar(), "interval must be in (0, 1), e.g. 0.95");
+    const double threads = y.number_or(n, "threads", 0.0);
+    if (!(threads >= 0.0 && threads <= 1024.0 && threads == std::floor(threads)))
+        y.fail(n["threads"], "threads", n["threads"].Scalar(), "threads must be a whole number >= 0 (0 = all cores)");
+    u.mc.threads = static_cast<unsigned>(threads);
+    const std::string cens = y.string_or(n, "censored", "uniform");
+    if (cens == "uniform") u.mc.censored = censored_draws::uniform;
+    else if (cens == "substitute") u.mc.censored = censored_draws::substitute;
+    else y.fail(n["censored"], "censored", cens, "censored must be uniform or substitute");
+    u.from_inputs = y.boolean_or(n, "from_inputs", u.from_inputs);
+    if (const YAML::Node p = n["probability"]; p) {
+        y.check_map(p, "probability", {"exceeds", "possible"});
+        u.p_exceeds = y.number_or(p, "exceeds", u.p_exceeds);
+        u.p_possible = y.number_or(p, "possible", u.p_possible);
+        if (!(u.p_possible > 0.0 && u.p_possible <= u.p_exceeds && u.p_exceeds <= 1.0))
+            y.fail(p, "probability", "", "0 < possible <= exceeds <= 1 is required");
+    }
+    if (const YAML::Node c = n["components"]; c)
+        read_components(y, c, "components",
+                        [&](std::string_view k, factor_distribution d) {
+                            if (k == "analysis") u.defaults.analysis = d;
+                            else if (k == "sampling") u.defaults.sampling = d;
+                            else if (k == "flow") u.defaults.flow = d;
+                            else if (k == "population") u.defaults.population = d;
+                            else u.defaults.excretion = d;
+                        },
+                        false);
+    if (const YAML::Node list = n["overrides"]; list) {
+        if (!list.IsSequence()) y.fail(list, "overrides", "", "overrides must be a list");
+        for (const auto& o : list) {
+            uncertainty_override ov;
+            ov.origin = y.where(o);
+            read_components(y, o, "uncertainty override",
+                            [&](std::string_view k, factor_distribution d) {
+                                if (k == "analysis") ov.analysis = d;
+                                else if (k == "sampling") ov.sampling = d;
+                                else if (k == "flow") ov.flow = d;
+                                else if (k == "population") ov.population = d;
+                                else ov.excretion = d;
+                            },
+                            true);
+            ov.drug = y.string_or(o, "drug", "");
+            ov.site = y.string_or(o, "site", "");
+            ov.method_id = y.string_or(o, "method_id", "");
+            if (ov.drug.empty() && ov.site.empty() && ov.method_id.empty())
+                y.fail(o, "overrides", "", "an override needs at least one of drug, site, method_id");
+            u.overrides.push_back(std::move(ov));
+        }
+    }
+}
+
 }  // namespace
 
 run_config load_run_config(const std::string& path) {
@@ -106,7 +228,7 @@ run_config load_run_config(const std::string& path) {
     }
     const YAML::Node n = y.load_text(text);
     y.check_map(n, "run config",
-                {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds"},
+                {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds", "uncertainty"},
                 {"store", "models"});
     const fs::path base = fs::path(path).parent_path();
     run_config c;
@@ -153,6 +275,9 @@ run_config load_run_config(const std::string& path) {
         c.estimate.in_sewer_correction = y.boolean_or(corr, "in_sewer", false);
     }
 
+    c.estimate.uncertainty.method = uncertainty_method::monte_carlo;  // the default of a run config
+    if (const YAML::Node u = n["uncertainty"]; u) read_uncertainty(y, u, c.estimate.uncertainty);
+
     std::string all = text;
     c.thresholds_source = path;
     if (const YAML::Node t = n["thresholds"]; t) {
@@ -172,6 +297,9 @@ run_config load_run_config(const std::string& path) {
             read_rules(y, t, c);
         }
     }
+    for (const auto& t : c.thresholds)
+        if (t.what == metric::consumption)
+            c.estimate.uncertainty.thresholds.push_back({t.drug, t.site_kind, t.watch, t.alert});
     c.hash = detail::content_hash(all);
     return c;
 }

@@ -32,6 +32,13 @@ io::run_record make_run(const io::store_contents& s, const context& ctx, const s
     r.config_hash = ctx.config.hash;
     r.model_set = ctx.models.name;
     r.model_hash = ctx.model_hash;
+    const auto& u = ctx.config.estimate.uncertainty;
+    r.uncertainty = std::string(to_string(u.method));
+    if (u.method != uncertainty_method::none) {
+        r.seed = static_cast<std::int64_t>(u.mc.seed);
+        r.interval = u.mc.interval;
+    }
+    if (u.method == uncertainty_method::monte_carlo) r.draws = static_cast<std::int64_t>(u.mc.draws);
     return r;
 }
 
@@ -153,7 +160,8 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
 }
 
 flag_summary flag_into(io::store_contents& store, const context& ctx) {
-    std::vector<wbe::flag> flags = evaluate_thresholds(store.campaigns, ctx.config.thresholds);
+    const auto& u = ctx.config.estimate.uncertainty;
+    std::vector<wbe::flag> flags = evaluate_thresholds(store.campaigns, ctx.config.thresholds, {u.p_exceeds, u.p_possible, u.mc.interval});
     std::vector<wbe::flag> ratios = evaluate_ratios(store.daily, ctx.config.ratios);
     flags.insert(flags.end(), std::make_move_iterator(ratios.begin()), std::make_move_iterator(ratios.end()));
     store.flags = sorted_flags(std::move(flags));
@@ -243,6 +251,7 @@ run_summary run(const context& ctx) {
     store.runs.push_back(r);
     io::write_store(ctx.config.store, store);
     s.flag_list = store.flags;
+    s.interval = ctx.config.estimate.uncertainty.mc.interval;
     for (const auto& c : store.campaigns)
         if (c.site_kind == "wwtp" && c.campaign > s.latest_campaign) s.latest_campaign = c.campaign;
     for (const auto& c : store.campaigns)

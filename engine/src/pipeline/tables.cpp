@@ -52,7 +52,9 @@ std::string format_overview(const run_summary& s) {
             for (const auto& c : s.latest) {
                 if (c.id != place || c.drug != d) continue;
                 row[1] = fmt::format("{:.0f}", c.population);
-                cell = format_number(c.consumption_mean, false).empty() ? "" : fmt::format("{:.3g}", c.consumption_mean);
+                cell = std::isnan(c.consumption_mean) ? "" : fmt::format("{:.3g}", c.consumption_mean);
+                if (!std::isnan(c.consumption_lower))
+                    cell += fmt::format(" ({:.3g}-{:.3g})", c.consumption_lower, c.consumption_upper);
                 if (c.n_censored > 0) {
                     cell += "*";
                     any_censored = true;
@@ -62,8 +64,9 @@ std::string format_overview(const run_summary& s) {
         }
         t.rows.push_back(std::move(row));
     }
-    std::string out = fmt::format("Consumption in {} (mg/day/1000 inh, campaign means; the city row is population-weighted):\n",
-                                  s.latest_campaign);
+    const bool intervals = std::any_of(s.latest.begin(), s.latest.end(), [](const campaign_estimate& c) { return !std::isnan(c.consumption_lower); });
+    std::string out = fmt::format("Consumption in {} (mg/day/1000 inh, campaign means{}; the city row is population-weighted):\n",
+                                  s.latest_campaign, intervals ? fmt::format(" with {:g}% intervals", 100.0 * s.interval) : "");
     out += format_table(t);
     if (any_censored) out += "* the mean includes non-detects replaced by the censoring rule\n";
     return out;
@@ -110,10 +113,11 @@ text_table store_table(const std::string& store_path, const std::string& table, 
 
 text_table flag_table(const std::vector<wbe::flag>& flags) {
     text_table t;
-    t.header = {"campaign", "site", "kind", "drug", "rule", "level", "value", "reference", "unit", "date"};
+    t.header = {"campaign", "site", "kind", "drug", "rule", "level", "certainty", "P", "value", "reference", "unit", "date"};
     for (const auto& f : flags)
-        t.rows.push_back({f.campaign, f.site_id, f.site_kind, f.drug, f.rule, std::string(to_string(f.level)),
-                          format_number(f.value, false), format_number(f.reference, false), f.unit, f.date});
+        t.rows.push_back({f.campaign, f.site_id, f.site_kind, f.drug, f.rule, std::string(to_string(f.level)), f.certainty,
+                          std::isnan(f.probability) ? "" : fmt::format("{:.3f}", f.probability),
+                          fmt::format("{:.4g}", f.value), format_number(f.reference, false), f.unit, f.date});
     return t;
 }
 

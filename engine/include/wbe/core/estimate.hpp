@@ -13,6 +13,7 @@
 #include "wbe/core/censoring.hpp"
 #include "wbe/core/sample.hpp"
 #include "wbe/core/site.hpp"
+#include "wbe/core/uncertainty.hpp"
 
 namespace wbe {
 
@@ -22,6 +23,7 @@ struct estimate_options {
     bool amphetamine_correction = true;  ///< AMP_illicit = max(0, AMP − 0.09 × METH) (science.md §1)
     bool sorption_correction = false;    ///< L / (1 − f_sorb) with the model's sorbed fraction
     bool in_sewer_correction = false;    ///< first order with the model half-life and the site residence time
+    uncertainty_options uncertainty;     ///< method none by default: deterministic only
 };
 
 /// One site × residue × sample day. Plants carry the whole chain; venues (no flow, no
@@ -44,6 +46,9 @@ struct daily_estimate {
     double consumption;     ///< mg/day/1000 inh
     double doses;           ///< doses/day/1000 inh
     std::string note;       ///< corrections applied, or why an index is missing
+    double consumption_median;  ///< uncertainty of `consumption` (NaN without it)
+    double consumption_lower;   ///< lower end of the central interval
+    double consumption_upper;   ///< upper end of the central interval
 
     daily_estimate();
 };
@@ -70,6 +75,20 @@ struct campaign_estimate {
     std::size_t n_weekend = 0;
     double consumption_weekend;  ///< Fri–Mon samples (EUDA)
     std::string censoring;       ///< `none`, or the substitution rules used
+    /// Consumption with every censored day at 0 and at its limit (LOD or LOQ): the range that
+    /// censoring alone leaves open (equal to the mean when nothing is censored).
+    double consumption_censored_low;
+    double consumption_censored_high;
+    std::string uncertainty;     ///< `none`, `monte_carlo` or `analytic`
+    double consumption_mc_mean;  ///< mean of the draws (or the analytic mean)
+    double consumption_sd;
+    double consumption_median;
+    double consumption_lower;    ///< quantile (1 − interval) / 2
+    double consumption_upper;    ///< quantile (1 + interval) / 2
+    double p_exceed_watch;       ///< P(consumption > watch threshold of the matching rule); NaN if none
+    double p_exceed_alert;
+    double threshold_watch;      ///< the thresholds those probabilities refer to
+    double threshold_alert;
 
     campaign_estimate();
 };
@@ -81,6 +100,7 @@ struct estimate_summary {
     std::size_t n_censored = 0;       ///< censored results substituted
     std::size_t n_missing_flow = 0;   ///< plant results without a flow on their day
     std::size_t n_corrected_amphetamine = 0;
+    std::size_t n_uncertainty_units = 0;  ///< estimates that got an interval
     std::vector<std::string> unconfirmed_parameters;  ///< used by this run, `residue.key`
     std::vector<std::string> warnings;
 };

@@ -46,6 +46,7 @@ struct ratio_rule {
 };
 
 struct flag {
+    flag();
     std::string site_id;
     std::string site_kind;
     std::string drug;
@@ -53,16 +54,32 @@ struct flag {
     std::string date;  ///< sample day for per-sample rules, empty for campaign rules
     std::string rule;  ///< `threshold`, or the ratio rule name
     flag_level level = flag_level::none;
+    /// With uncertainty: `exceeds` (P(index > threshold) ≥ p_exceeds), `possible` (≥ p_possible);
+    /// `indeterminate` when censoring leaves the threshold inside the value's bounds; empty for
+    /// a deterministic comparison.
+    std::string certainty;
+    double probability;  ///< P(index > reference), NaN without uncertainty
     double value = 0.0;
     double reference = 0.0;  ///< the threshold crossed
     std::string unit;
     std::string explanation;
 };
 
-/// Flags for every site-scope campaign estimate at or above a rule's watch or alert value.
-/// One flag per (site, drug, campaign, rule) at the highest level reached.
+/// How probabilities turn into flags (uncertainty.hpp holds the run's values).
+struct flag_options {
+    double p_exceeds = 0.95;
+    double p_possible = 0.5;
+    double interval = 0.95;  ///< for the explanation text
+};
+
+/// Flags for site-scope campaign estimates. For each rule, the highest level whose threshold
+/// is (a) inside the censoring bounds of a consumption value → `indeterminate`; else (b) with
+/// an uncertainty probability, exceeded with P ≥ p_possible → `possible`/`exceeds`; else (c)
+/// without one, reached by the value (value ≥ threshold). One flag per (site, drug, campaign)
+/// at the highest level (and strongest certainty) over the matching rules.
 [[nodiscard]] std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& estimates,
-                                                    const std::vector<threshold_rule>& rules);
+                                                    const std::vector<threshold_rule>& rules,
+                                                    const flag_options& options = {});
 /// Flags for every sample whose ratio exceeds a ratio rule.
 [[nodiscard]] std::vector<flag> evaluate_ratios(const std::vector<daily_estimate>& daily,
                                                 const std::vector<ratio_rule>& rules);

@@ -14,6 +14,7 @@
 /// Writers hold an exclusive lock (`<store>.lock`, flock) for the whole read-modify-write.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +26,9 @@
 
 namespace wbe::io {
 
-inline constexpr int store_schema_version = 1;
+/// 1: first release. 2: uncertainty columns (estimates, flags, runs); a version-1 store reads
+/// with those columns empty (NaN or "").
+inline constexpr int store_schema_version = 2;
 
 struct batch_record {
     std::string batch_id;
@@ -46,6 +49,9 @@ struct run_record {
     std::string model_set;
     std::string model_hash;
     std::int64_t seed = 0;    ///< 0 for deterministic runs
+    std::string uncertainty = "none";  ///< none, monte_carlo, analytic
+    std::int64_t draws = 0;   ///< Monte Carlo draws per estimate
+    double interval = std::numeric_limits<double>::quiet_NaN();  ///< central interval of the stored quantiles
     std::int64_t n_daily = 0;
     std::int64_t n_campaign = 0;
     std::int64_t n_flags = 0;

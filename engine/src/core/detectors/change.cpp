@@ -1,0 +1,169 @@
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
+#include "wbe/core/detectors/change.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "detail.hpp"
+
+namespace wbe::detectors {
+
+using namespace detail;
+
+namespace {
+// Ratios like 11/10 − 1 = 0.10000000000000009 must read as the 10% they are written as.
+constexpr double boundary_eps = 1e-12;
+}  // namespace
+
+change_class classify_change(double change, double stable_band) noexcept {
+    if (change > stable_band + boundary_eps) return change_class::increase;
+    if (change < -stable_band - boundary_eps) return change_class::decrease;
+    return change_class::stable;
+}
+
+std::string_view to_string(change_class c) noexcept {
+    switch (c) {
+        case change_class::stable: return "stable";
+        case change_class::increase: return "increase";
+        case change_class::decrease: return "decrease";
+    }
+    return "stable";
+}
+
+std::vector<parameter_spec> change::parameters() {
+    const change_options d;
+    return {
+        choice_spec("basis", d.basis, {"year", "quarter"},
+                    "which change sets the level: year-on-year or quarter-on-quarter"),
+        real_spec("stable", d.stable, 0, inf, "fraction", "half-width of the stable band; above it watch (EUDA: 0.10)"),
+        real_spec("alert", d.alert, 0, inf, "fraction", "change above which a campaign is alert (1 = doubling)", true),
+        real_spec("tolerance", d.tolerance, 0, 0.125, "years",
+                  "how far the partner campaign's time may be from exactly a quarter or a year earlier", true),
+    };
+}
+
+change_options change::options_from(const parameter_values& v) {
+    change_options o;
+    o.basis = v.choice("basis");
+    o.stable = v.real("stable");
+    o.alert = v.real("alert");
+    o.tolerance = v.real("tolerance");
+    return o;
+}
+
+std::vector<diagnostic> change::check(const change_options& o) {
+    const auto specs = parameters();
+    std::vector<diagnostic> out;
+    if (o.basis != "year" && o.basis != "quarter") out.push_back({{}, "basis", o.basis, "must be one of: year, quarter"});
+    check_option(specs, "stable", o.stable, out);
+    check_option(specs, "alert", o.alert, out);
+    check_option(specs, "tolerance", o.tolerance, out);
+    if (!(o.alert > o.stable)) add_problem(out, "alert", o.alert, "must be > stable = " + num(o.stable));
+    return out;
+}
+
+change::change(const change_options& options) : options_(options) { throw_if_invalid(check(options_)); }
+
+namespace {
+
+struct comparison {
+    bool found = false;           ///< a partner campaign at the lag
+    const observation* partner = nullptr;
+    std::string problem;          ///< why there is no change
+    double change = nan;          ///< at the values (substitutes)
+    double lo = nan, hi = nan;    ///< bounds over the censored ranges
+};
+
+comparison compare(const series& s, std::size_t i, double lag_years, double tolerance_years, const char* what) {
+    comparison c;
+    const observation& cur = s.campaigns[i];
+    const double lag = lag_years * s.units_per_year;
+    const double tol = tolerance_years * s.units_per_year;
+    for (std::size_t j = i; j-- > 0;) {
+        const observation& o = s.campaigns[j];
+        if (!std::isfinite(o.time)) continue;
+        if (std::abs(cur.time - o.time - lag) <= tol) {
+            c.partner = &o;
+            break;
+        }
+        if (cur.time - o.time > lag + tol) break;  // earlier campaigns are further away still
+    }
+    if (!c.partner) {
+        c.problem = std::string("no campaign ") + what + " earlier (t = " + num(cur.time - lag) + " +/- " + num(tol) + ")";
+        return c;
+    }
+    const observation& p = *c.partner;
+    if (std::isnan(p.value)) {
+        c.problem = "the campaign " + std::string(what) + " earlier (" + p.campaign + ") has no value";
+        return c;
+    }
+    if (!(p.value > 0.0) && !p.censored) {
+        c.problem = "the campaign " + std::string(what) + " earlier (" + p.campaign + ") has value " + num(p.value) +
+                    ": no relative change";
+        return c;
+    }
+    c.found = true;
+    const value_range rc = range_of(cur);
+    const value_range rp = range_of(p);
+    c.change = cur.value / p.value - 1.0;
+    c.lo = rc.lo / rp.hi - 1.0;
+    c.hi = rp.lo > 0.0 ? rc.hi / rp.lo - 1.0 : inf;
+    return c;
+}
+
+// "year-on-year +23% vs 2023Q1 (12.3 vs 10): increase", with bounds for censored values.
+std::string describe(const comparison& c, const char* name, double stable) {
+    if (!c.found) return std::string(name) + ": " + c.problem;
+    const change_class lo = classify_change(c.lo, stable), hi = classify_change(c.hi, stable);
+    std::string text = std::string(name) + " " + percent(c.change) + " vs " + c.partner->campaign + " (" +
+                       num(c.partner->value) + (c.partner->censored ? " censored" : "") + ")";
+    if (c.lo != c.hi) text += ", between " + percent(c.lo) + " and " + percent(c.hi);
+    text += ": ";
+    text += lo == hi ? std::string(to_string(lo))
+                     : "between " + std::string(to_string(lo)) + " and " + std::string(to_string(hi));
+    return text;
+}
+
+}  // namespace
+
+void change::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
+    const auto& o = options_;
+    const bool yearly = o.basis == "year";
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        campaign_result& r = out[i];
+        if (std::isnan(obs.value)) continue;
+        if (!std::isfinite(obs.time)) {
+            r.reason = "no time for this campaign: the partner campaign is found by time";
+            continue;
+        }
+        const comparison year = compare(s, i, 1.0, o.tolerance, "a year");
+        const comparison quarter = compare(s, i, 0.25, o.tolerance, "a quarter");
+        const comparison& basis = yearly ? year : quarter;
+        const std::string both = describe(year, "year-on-year", o.stable) + "; " +
+                                 describe(quarter, "quarter-on-quarter", o.stable);
+        if (!basis.found) {
+            r.reason = basis.problem + " (" + both + ")";
+            continue;
+        }
+        r.statistic = basis.change;
+        r.expected = basis.partner->value;
+        r.upper_bound = basis.partner->value * (1.0 + o.stable);
+        const detection_level lo = level_above(basis.lo, o.stable + boundary_eps, o.alert + boundary_eps);
+        const detection_level hi = level_above(basis.hi, o.stable + boundary_eps, o.alert + boundary_eps);
+        const detection_level level = lo == hi ? lo : detection_level::not_evaluable;
+        set_level(r, level, e, [&] {
+            std::string text = both;
+            if (level == detection_level::not_evaluable)
+                text += "; censored: level between " + std::string(to_string(lo)) + " and " + std::string(to_string(hi));
+            else if (level != detection_level::none)
+                text += "; " + std::string(yearly ? "year-on-year" : "quarter-on-quarter") +
+                        crossed(level, o.stable, o.alert);
+            return text;
+        });
+    }
+}
+
+}  // namespace wbe::detectors

@@ -1,0 +1,140 @@
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
+#include "detail.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+#include <boost/math/distributions/students_t.hpp>
+
+namespace wbe::detectors::detail {
+
+std::string num(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+std::string percent(double fraction) {
+    if (std::isnan(fraction)) return "nan";
+    if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%+.3g%%", 100.0 * fraction);
+    return buf;
+}
+
+std::string campaigns(std::size_t n, std::string_view what) {
+    std::string out = std::to_string(n) + " " + std::string(what);
+    if (n != 1) out += "s";
+    return out;
+}
+
+double median(std::vector<double>& v) {
+    if (v.empty()) return nan;
+    const std::size_t n = v.size();
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    const double upper = *mid;
+    if (n % 2 == 1) return upper;
+    const double lower = *std::max_element(v.begin(), mid);
+    return 0.5 * (lower + upper);
+}
+
+void mean_sd(const std::vector<double>& v, double& mean, double& sd) {
+    const std::size_t n = v.size();
+    mean = n ? std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(n) : nan;
+    if (n < 2) {
+        sd = nan;
+        return;
+    }
+    double ss = 0.0;  // two-pass: exact enough for short windows, no cancellation
+    for (double x : v) ss += (x - mean) * (x - mean);
+    sd = std::sqrt(ss / static_cast<double>(n - 1));
+}
+
+value_range range_of(double value, double lower, double upper, bool censored) noexcept {
+    if (!censored) return {value, value};
+    const double hi = std::isfinite(upper) ? upper : value;
+    const double lo = std::isfinite(lower) ? lower : 0.0;
+    return {std::min(lo, hi), hi};
+}
+
+double student_t_upper_p(double t, double df) {
+    if (std::isnan(t) || !(df > 0.0)) return nan;
+    if (t == inf) return 0.0;
+    if (t == -inf) return 1.0;
+    const boost::math::students_t dist(df);
+    return boost::math::cdf(boost::math::complement(dist, t));
+}
+
+double student_t_upper_quantile(double p, double df) {
+    if (!(df > 0.0) || !(p > 0.0 && p < 1.0)) return nan;
+    const boost::math::students_t dist(df);
+    return boost::math::quantile(boost::math::complement(dist, p));
+}
+
+std::string crossed(detection_level level, double watch, double alert, std::string_view op) {
+    if (level == detection_level::alert) return std::string(op) + "alert " + num(alert);
+    if (level == detection_level::watch) return std::string(op) + "watch " + num(watch);
+    return {};
+}
+
+void throw_if_invalid(const std::vector<diagnostic>& problems) {
+    if (!problems.empty()) throw config_error(problems.front());
+}
+
+parameter_spec real_spec(std::string name, double def, double min, double max, std::string unit, std::string meaning,
+                         bool min_exclusive, bool max_exclusive) {
+    parameter_spec s;
+    s.name = std::move(name);
+    s.type = parameter_type::real;
+    s.default_text = format_parameter(def);
+    s.min = min;
+    s.max = max;
+    s.min_exclusive = min_exclusive;
+    s.max_exclusive = max_exclusive;
+    s.unit = std::move(unit);
+    s.meaning = std::move(meaning);
+    return s;
+}
+
+parameter_spec integer_spec(std::string name, int def, double min, double max, std::string unit, std::string meaning) {
+    parameter_spec s;
+    s.name = std::move(name);
+    s.type = parameter_type::integer;
+    s.default_text = std::to_string(def);
+    s.min = min;
+    s.max = max;
+    s.unit = std::move(unit);
+    s.meaning = std::move(meaning);
+    return s;
+}
+
+parameter_spec boolean_spec(std::string name, bool def, std::string meaning) {
+    parameter_spec s;
+    s.name = std::move(name);
+    s.type = parameter_type::boolean;
+    s.default_text = def ? "true" : "false";
+    s.meaning = std::move(meaning);
+    return s;
+}
+
+parameter_spec choice_spec(std::string name, std::string def, std::vector<std::string> choices, std::string meaning) {
+    parameter_spec s;
+    s.name = std::move(name);
+    s.type = parameter_type::choice;
+    s.default_text = std::move(def);
+    s.choices = std::move(choices);
+    s.meaning = std::move(meaning);
+    return s;
+}
+
+void add_problem(std::vector<diagnostic>& out, std::string field, double value, std::string rule) {
+    out.push_back({{}, std::move(field), format_parameter(value), std::move(rule)});
+}
+
+}  // namespace wbe::detectors::detail

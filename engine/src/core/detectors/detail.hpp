@@ -1,0 +1,119 @@
+#pragma once
+// Private helpers shared by the detector sources: robust and classical summaries, level rules,
+// the censored-range judgement of detector.hpp, and number formatting for reasons.
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wbe/core/detectors/detector.hpp"
+#include "wbe/core/detectors/parameters.hpp"
+
+namespace wbe::detectors::detail {
+
+inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double inf = std::numeric_limits<double>::infinity();
+
+/// `%.4g`, with `inf`/`-inf`/`nan` spelled out.
+[[nodiscard]] std::string num(double v);
+/// A relative change as a signed percentage, e.g. `+23%`, `-4.5%`.
+[[nodiscard]] std::string percent(double fraction);
+/// "1 previous campaign" / "4 previous campaigns".
+[[nodiscard]] std::string campaigns(std::size_t n, std::string_view what = "previous campaign");
+
+/// Median of `v` (reorders it); NaN when empty.
+[[nodiscard]] double median(std::vector<double>& v);
+/// Mean and sample SD (n − 1) of `v`; SD NaN below 2 values.
+void mean_sd(const std::vector<double>& v, double& mean, double& sd);
+
+/// alert when stat > alert, watch when stat > watch, else none (NaN → none).
+[[nodiscard]] inline detection_level level_above(double stat, double watch, double alert) noexcept {
+    if (stat > alert) return detection_level::alert;
+    if (stat > watch) return detection_level::watch;
+    return detection_level::none;
+}
+/// alert when p < alert_p, watch when p < watch_p, else none (NaN → none).
+[[nodiscard]] inline detection_level level_below(double p, double watch_p, double alert_p) noexcept {
+    if (p < alert_p) return detection_level::alert;
+    if (p < watch_p) return detection_level::watch;
+    return detection_level::none;
+}
+
+/// (x − mean)/sd, with a zero SD giving ±∞ away from the mean and 0 at it.
+[[nodiscard]] inline double standardise(double x, double mean, double sd) noexcept {
+    if (std::isnan(sd)) return nan;
+    if (sd > 0.0) return (x - mean) / sd;
+    if (x > mean) return inf;
+    if (x < mean) return -inf;
+    return std::isnan(x) || std::isnan(mean) ? nan : 0.0;
+}
+
+/// The range of the true value: [lower or 0, upper or value] for a censored value, the value
+/// itself otherwise.
+struct value_range {
+    double lo;
+    double hi;
+};
+[[nodiscard]] value_range range_of(double value, double lower, double upper, bool censored) noexcept;
+[[nodiscard]] inline value_range range_of(const observation& o) noexcept {
+    return range_of(o.value, o.lower, o.upper, o.censored);
+}
+
+/// The level of an observation whose level at value x is `level_at(x)` (non-decreasing in x).
+/// Quantified: level_at(value). Censored: the common level of both ends of its range, or
+/// not_evaluable when they differ. Appends the censored explanation to `note` (the reason) for
+/// censored values.
+template <class LevelAt>
+[[nodiscard]] detection_level judge(const observation& o, LevelAt&& level_at, std::string& note) {
+    if (!o.censored) return level_at(o.value);
+    const value_range r = range_of(o);
+    const detection_level hi = level_at(r.hi);
+    const detection_level lo = level_at(r.lo);
+    if (hi == lo) {
+        note += "; censored (< " + num(r.hi) + "), same level at both ends of its range";
+        return hi;
+    }
+    note += "; censored (< " + num(r.hi) + "): level " + std::string(to_string(lo)) + " at " + num(r.lo) +
+            " but " + std::string(to_string(hi)) + " at the limit, cannot tell";
+    return detection_level::not_evaluable;
+}
+
+/// Upper-tail p of Student's t with `df` degrees of freedom: 1 − F(t); 0 at +∞, 1 at −∞.
+[[nodiscard]] double student_t_upper_p(double t, double df);
+/// The (1 − p) quantile of Student's t with `df` degrees of freedom.
+[[nodiscard]] double student_t_upper_quantile(double p, double df);
+
+/// ln(x) for x > 0, NaN otherwise (−∞ at 0 would poison means).
+[[nodiscard]] inline double log_or_nan(double x) noexcept { return x > 0.0 ? std::log(x) : nan; }
+
+/// Sets a result's level, and its reason from `make()` unless the level is `none` under
+/// explain::raised (then the text is never built).
+template <class MakeReason>
+void set_level(campaign_result& r, detection_level level, explain e, MakeReason&& make) {
+    r.level = level;
+    if (e == explain::all || level != detection_level::none) r.reason = make();
+}
+
+/// `" > watch 2"`-style phrase naming the cut a raised level crossed, empty for none.
+[[nodiscard]] std::string crossed(detection_level level, double watch, double alert, std::string_view op = " > ");
+
+/// Throws config_error with the first diagnostic, when there is one.
+void throw_if_invalid(const std::vector<diagnostic>& problems);
+
+/// Specs are built from a default-constructed options struct so that the declared defaults and
+/// the C++ defaults can never disagree.
+[[nodiscard]] parameter_spec real_spec(std::string name, double def, double min, double max, std::string unit,
+                                       std::string meaning, bool min_exclusive = false, bool max_exclusive = false);
+[[nodiscard]] parameter_spec integer_spec(std::string name, int def, double min, double max, std::string unit,
+                                          std::string meaning);
+[[nodiscard]] parameter_spec boolean_spec(std::string name, bool def, std::string meaning);
+[[nodiscard]] parameter_spec choice_spec(std::string name, std::string def, std::vector<std::string> choices,
+                                         std::string meaning);
+
+/// Appends `rule` for `field` = `value` to `out`.
+void add_problem(std::vector<diagnostic>& out, std::string field, double value, std::string rule);
+
+}  // namespace wbe::detectors::detail

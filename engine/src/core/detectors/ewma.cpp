@@ -1,0 +1,142 @@
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
+#include "wbe/core/detectors/ewma.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "detail.hpp"
+
+namespace wbe::detectors {
+
+using namespace detail;
+
+std::vector<parameter_spec> ewma::parameters() {
+    const ewma_options d;
+    return {
+        real_spec("lambda", d.lambda, 0, 1, "", "weight of the current value in the moving average (ESSENCE: 0.4)",
+                  true),
+        integer_spec("window", d.window, 2, 1000, "campaigns", "previous values in the baseline"),
+        integer_spec("guard", d.guard, 0, 1000, "campaigns", "most recent previous values left out of the baseline"),
+        integer_spec("min_history", d.min_history, 2, 1000, "campaigns", "fewest baseline values needed to evaluate"),
+        real_spec("watch_p", d.watch_p, 0, 1, "", "one-sided p below which a campaign is watch (ESSENCE yellow)", true,
+                  true),
+        real_spec("alert_p", d.alert_p, 0, 1, "", "one-sided p below which a campaign is alert (ESSENCE red)", true,
+                  true),
+        boolean_spec("log_scale", d.log_scale, "work on ln(value)"),
+        real_spec("min_sd", d.min_sd, 0, inf, "analysed scale", "floor of the baseline SD"),
+    };
+}
+
+ewma_options ewma::options_from(const parameter_values& v) {
+    ewma_options o;
+    o.lambda = v.real("lambda");
+    o.window = static_cast<int>(v.integer("window"));
+    o.guard = static_cast<int>(v.integer("guard"));
+    o.min_history = static_cast<int>(v.integer("min_history"));
+    o.watch_p = v.real("watch_p");
+    o.alert_p = v.real("alert_p");
+    o.log_scale = v.boolean("log_scale");
+    o.min_sd = v.real("min_sd");
+    return o;
+}
+
+std::vector<diagnostic> ewma::check(const ewma_options& o) {
+    const auto specs = parameters();
+    std::vector<diagnostic> out;
+    check_option(specs, "lambda", o.lambda, out);
+    check_option(specs, "window", o.window, out);
+    check_option(specs, "guard", o.guard, out);
+    check_option(specs, "min_history", o.min_history, out);
+    check_option(specs, "watch_p", o.watch_p, out);
+    check_option(specs, "alert_p", o.alert_p, out);
+    check_option(specs, "min_sd", o.min_sd, out);
+    if (o.min_history > o.window)
+        add_problem(out, "min_history", o.min_history, "must be <= window = " + std::to_string(o.window));
+    if (!(o.alert_p < o.watch_p)) add_problem(out, "alert_p", o.alert_p, "must be < watch_p = " + num(o.watch_p));
+    return out;
+}
+
+ewma::ewma(const ewma_options& options) : options_(options) { throw_if_invalid(check(options_)); }
+
+std::size_t ewma::min_history() const noexcept { return static_cast<std::size_t>(options_.min_history + options_.guard); }
+
+void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
+    const auto& o = options_;
+    const double lambda = o.lambda;
+    const auto scale = [&](double x) { return o.log_scale ? log_or_nan(x) : x; };
+    const auto unscale = [&](double y) { return o.log_scale ? std::exp(y) : y; };
+    const auto window = static_cast<std::size_t>(o.window);
+    const auto guard = static_cast<std::size_t>(o.guard);
+    const auto need = static_cast<std::size_t>(o.min_history);
+
+    std::vector<double> y;
+    std::vector<std::size_t> index;
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const double v = s.campaigns[i].value;
+        if (std::isnan(v)) continue;
+        if (std::isnan(scale(v))) {
+            out[i].reason = "value " + num(v) + " <= 0 has no logarithm (ewma with log_scale)";
+            continue;
+        }
+        y.push_back(scale(v));
+        index.push_back(i);
+    }
+
+    std::vector<double> base;
+    double smoothed = nan;  // E_{t−1}
+    for (std::size_t p = 0; p < y.size(); ++p) {
+        const observation& obs = s.campaigns[index[p]];
+        campaign_result& r = out[index[p]];
+        const double previous = smoothed;
+        smoothed = p == 0 ? y[p] : lambda * y[p] + (1.0 - lambda) * previous;
+        const std::size_t end = p > guard ? p - guard : 0;
+        const std::size_t begin = end > window ? end - window : 0;
+        const std::size_t n = end - begin;
+        if (n < need) {
+            r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(n) +
+                       (guard ? " (guard band of " + campaigns(guard, "campaign") + ")" : std::string());
+            continue;
+        }
+        base.assign(y.begin() + static_cast<std::ptrdiff_t>(begin), y.begin() + static_cast<std::ptrdiff_t>(end));
+        double mu = nan, sd = nan;
+        mean_sd(base, mu, sd);
+        const bool floored = sd < o.min_sd;
+        sd = std::max(sd, o.min_sd);
+        // var(E_t − ȳ)/σ², derived in ewma.hpp
+        const double nn = static_cast<double>(n);
+        const double correction = lambda / (2.0 - lambda) + 1.0 / nn -
+                                  2.0 * std::pow(1.0 - lambda, static_cast<double>(guard + 1)) *
+                                      (1.0 - std::pow(1.0 - lambda, nn)) / nn;
+        const double sigma = sd * std::sqrt(std::max(correction, 0.0));
+        const double df = nn - 1.0;
+        const auto p_at = [&](double x) {
+            const double e_x = lambda * scale(x) + (1.0 - lambda) * previous;
+            return student_t_upper_p(standardise(e_x, mu, sigma), df);
+        };
+        const auto level_at = [&](double x) { return level_below(p_at(x), o.watch_p, o.alert_p); };
+        const double t = standardise(smoothed, mu, sigma);
+        const double pv = student_t_upper_p(t, df);
+        const double q_watch = student_t_upper_quantile(o.watch_p, df);
+        const double q_alert = student_t_upper_quantile(o.alert_p, df);
+        r.statistic = t;
+        r.p_value = pv;
+        r.expected = unscale(mu);
+        r.upper_bound = unscale((mu + q_watch * sigma - (1.0 - lambda) * previous) / lambda);
+        std::string note;
+        const detection_level level = judge(obs, level_at, note);
+        const bool clipped = std::abs(t) > q_alert;
+        set_level(r, level, e, [&] {
+            return "EWMA " + num(smoothed) + " is T = " + num(t) + " SE from the baseline mean, p = " + num(pv) +
+                   crossed(level_below(pv, o.watch_p, o.alert_p), o.watch_p, o.alert_p, " < ") + " (Student t, " +
+                   num(df) + " df; mean " + num(r.expected) + " and SD " + num(sd) +
+                   (o.log_scale ? " ln units" : "") + (floored ? " = floor min_sd" : "") + " of " + campaigns(n) +
+                   (guard ? " before a guard band" : "") + "; watch above " + num(r.upper_bound) +
+                   (clipped ? "; EWMA clipped to the alert limit for later campaigns" : "") + ")" + note;
+        });
+        if (clipped) smoothed = mu + (t > 0 ? q_alert : -q_alert) * sigma;
+    }
+}
+
+}  // namespace wbe::detectors

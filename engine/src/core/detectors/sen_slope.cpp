@@ -1,0 +1,147 @@
+#include "wbe/core/detectors/sen_slope.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include <boost/math/special_functions/erf.hpp>
+
+namespace wbe::detectors {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+struct point {
+    double t;
+    double x;
+};
+
+std::vector<point> finite_points(std::span<const double> t, std::span<const double> x) {
+    std::vector<point> p;
+    const std::size_t m = std::min(t.size(), x.size());
+    p.reserve(m);
+    for (std::size_t i = 0; i < m; ++i)
+        if (std::isfinite(t[i]) && !std::isnan(x[i])) p.push_back({t[i], x[i]});
+    return p;
+}
+
+void add_slopes(const std::vector<point>& p, std::vector<double>& slopes) {
+    for (std::size_t i = 0; i + 1 < p.size(); ++i)
+        for (std::size_t j = i + 1; j < p.size(); ++j)
+            if (p[j].t != p[i].t) slopes.push_back((p[j].x - p[i].x) / (p[j].t - p[i].t));
+}
+
+double sorted_median(const std::vector<double>& v) {
+    const std::size_t n = v.size();
+    if (n == 0) return nan;
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double median_of(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return sorted_median(v);
+}
+
+// Tie-group statistics of one variable: Σt(t−1)(2t+5), Σt(t−1)(t−2), Σt(t−1).
+struct tie_sums {
+    double a = 0.0, b = 0.0, c = 0.0;
+};
+tie_sums ties_of(std::vector<double> v) {
+    tie_sums s;
+    std::sort(v.begin(), v.end());
+    for (std::size_t i = 0; i < v.size();) {
+        std::size_t j = i + 1;
+        while (j < v.size() && v[j] == v[i]) ++j;
+        const double t = static_cast<double>(j - i);
+        s.a += t * (t - 1.0) * (2.0 * t + 5.0);
+        s.b += t * (t - 1.0) * (t - 2.0);
+        s.c += t * (t - 1.0);
+        i = j;
+    }
+    return s;
+}
+
+// Kendall's var(S) with ties in both variables (Kendall 1975, eq. 4.4; EnvStats `vark`).
+double kendall_variance(const std::vector<point>& p) {
+    const double n = static_cast<double>(p.size());
+    if (p.size() < 2) return 0.0;
+    std::vector<double> t, x;
+    for (const auto& q : p) {
+        t.push_back(q.t);
+        x.push_back(q.x);
+    }
+    const tie_sums tt = ties_of(std::move(t));
+    const tie_sums tx = ties_of(std::move(x));
+    const double v1 = (n * (n - 1.0) * (2.0 * n + 5.0) - tt.a - tx.a) / 18.0;
+    const double v2 = p.size() > 2 ? tt.b * tx.b / (9.0 * n * (n - 1.0) * (n - 2.0)) : 0.0;
+    const double v3 = tt.c * tx.c / (2.0 * n * (n - 1.0));
+    return v1 + v2 + v3;
+}
+
+// R's approx(1:N, sorted, xout = rank): linear between neighbours, NaN outside [1, N].
+double at_rank(const std::vector<double>& sorted, double rank) {
+    const double n = static_cast<double>(sorted.size());
+    if (!(rank >= 1.0 && rank <= n)) return nan;
+    const double lo = std::floor(rank);
+    const std::size_t i = static_cast<std::size_t>(lo) - 1;
+    if (rank == lo) return sorted[i];
+    return sorted[i] + (rank - lo) * (sorted[i + 1] - sorted[i]);
+}
+
+sen_slope_result finish(const std::vector<point>& all, std::vector<double> slopes, double var_s, double confidence) {
+    sen_slope_result r;
+    r.n = all.size();
+    r.n_slopes = slopes.size();
+    r.var_s = var_s;
+    if (slopes.empty()) return r;
+    std::sort(slopes.begin(), slopes.end());
+    r.slope = sorted_median(slopes);
+    std::vector<double> t, x;
+    for (const auto& q : all) {
+        t.push_back(q.t);
+        x.push_back(q.x);
+    }
+    r.intercept = median_of(std::move(x)) - r.slope * median_of(std::move(t));
+    if (confidence > 0.0 && confidence < 1.0 && var_s > 0.0) {
+        // z_{1−α/2} = √2 · erfc⁻¹(α)
+        const double z = std::sqrt(2.0) * boost::math::erfc_inv(1.0 - confidence);
+        const double c = z * std::sqrt(var_s);
+        const double n = static_cast<double>(slopes.size());
+        r.lower = at_rank(slopes, (n - c) / 2.0);
+        r.upper = at_rank(slopes, (n + c) / 2.0 + 1.0);
+    }
+    return r;
+}
+
+}  // namespace
+
+sen_slope_result sen_slope(std::span<const double> t, std::span<const double> x, double confidence) {
+    const std::vector<point> p = finite_points(t, x);
+    std::vector<double> slopes;
+    slopes.reserve(p.size() * (p.size() > 0 ? p.size() - 1 : 0) / 2);
+    add_slopes(p, slopes);
+    return finish(p, std::move(slopes), kendall_variance(p), confidence);
+}
+
+sen_slope_result seasonal_sen_slope(std::span<const double> t, std::span<const double> x, std::span<const int> season,
+                                    double confidence) {
+    std::map<int, std::vector<point>> by_season;
+    std::vector<point> all;
+    const std::size_t m = std::min({t.size(), x.size(), season.size()});
+    for (std::size_t i = 0; i < m; ++i)
+        if (std::isfinite(t[i]) && !std::isnan(x[i])) {
+            by_season[season[i]].push_back({t[i], x[i]});
+            all.push_back({t[i], x[i]});
+        }
+    std::vector<double> slopes;
+    double var_s = 0.0;
+    for (const auto& [label, p] : by_season) {
+        add_slopes(p, slopes);
+        var_s += kendall_variance(p);
+    }
+    return finish(all, std::move(slopes), var_s, confidence);
+}
+
+}  // namespace wbe::detectors

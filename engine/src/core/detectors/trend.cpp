@@ -1,0 +1,150 @@
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
+#include "wbe/core/detectors/trend.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "detail.hpp"
+#include "wbe/core/detectors/mann_kendall.hpp"
+#include "wbe/core/detectors/sen_slope.hpp"
+
+namespace wbe::detectors {
+
+using namespace detail;
+
+std::vector<parameter_spec> trend::parameters() {
+    const trend_options d;
+    return {
+        integer_spec("window", d.window, 3, 1000, "campaigns", "campaigns with a value in the test, the current included"),
+        integer_spec("min_history", d.min_history, 2, 1000, "campaigns",
+                     "fewest previous campaigns in the window needed to evaluate"),
+        real_spec("watch_p", d.watch_p, 0, 1, "", "two-sided p below which a rising trend is watch", true, true),
+        real_spec("alert_p", d.alert_p, 0, 1, "", "two-sided p below which a rising trend is alert", true, true),
+        boolean_spec("seasonal", d.seasonal, "seasonal Kendall test with the campaign's quarter as season"),
+        boolean_spec("log_scale", d.log_scale, "Sen slope on ln(value): a relative change per year"),
+    };
+}
+
+trend_options trend::options_from(const parameter_values& v) {
+    trend_options o;
+    o.window = static_cast<int>(v.integer("window"));
+    o.min_history = static_cast<int>(v.integer("min_history"));
+    o.watch_p = v.real("watch_p");
+    o.alert_p = v.real("alert_p");
+    o.seasonal = v.boolean("seasonal");
+    o.log_scale = v.boolean("log_scale");
+    return o;
+}
+
+std::vector<diagnostic> trend::check(const trend_options& o) {
+    const auto specs = parameters();
+    std::vector<diagnostic> out;
+    check_option(specs, "window", o.window, out);
+    check_option(specs, "min_history", o.min_history, out);
+    check_option(specs, "watch_p", o.watch_p, out);
+    check_option(specs, "alert_p", o.alert_p, out);
+    if (o.min_history > o.window - 1)
+        add_problem(out, "min_history", o.min_history, "must be <= window - 1 = " + std::to_string(o.window - 1));
+    if (!(o.alert_p < o.watch_p)) add_problem(out, "alert_p", o.alert_p, "must be < watch_p = " + num(o.watch_p));
+    return out;
+}
+
+trend::trend(const trend_options& options) : options_(options) { throw_if_invalid(check(options_)); }
+
+std::size_t trend::min_history() const noexcept { return static_cast<std::size_t>(options_.min_history); }
+
+void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
+    const auto& o = options_;
+    const auto scale = [&](double x) { return o.log_scale ? log_or_nan(x) : x; };
+    const auto unscale = [&](double y) { return o.log_scale ? std::exp(y) : y; };
+    const auto window = static_cast<std::size_t>(o.window);
+    const auto need = static_cast<std::size_t>(o.min_history);
+
+    std::vector<std::size_t> index;  // campaigns usable in a test
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        if (std::isnan(obs.value)) continue;
+        if (!std::isfinite(obs.time)) {
+            out[i].reason = "no time for this campaign: the Sen slope needs real time";
+            continue;
+        }
+        if (std::isnan(scale(obs.value))) {
+            out[i].reason = "value " + num(obs.value) + " <= 0 has no logarithm (trend with log_scale)";
+            continue;
+        }
+        index.push_back(i);
+    }
+
+    std::vector<double> codes, times, ys;
+    std::vector<int> seasons;
+    for (std::size_t p = 0; p < index.size(); ++p) {
+        campaign_result& r = out[index[p]];
+        const std::size_t begin = p + 1 > window ? p + 1 - window : 0;
+        const std::size_t previous = p - begin;
+        if (previous < need) {
+            r.reason = "needs " + campaigns(need) + " in the window, has " + std::to_string(previous);
+            continue;
+        }
+        // Helsel's recoding: everything below the highest censoring limit is one tie below it.
+        double limit = -inf;
+        std::size_t n_censored = 0;
+        for (std::size_t q = begin; q <= p; ++q) {
+            const observation& obs = s.campaigns[index[q]];
+            if (obs.censored) {
+                limit = std::max(limit, range_of(obs).hi);
+                ++n_censored;
+            }
+        }
+        const double tie_code = std::nextafter(limit, -inf);
+        codes.clear();
+        times.clear();
+        ys.clear();
+        seasons.clear();
+        const observation* unseasoned = nullptr;
+        for (std::size_t q = begin; q <= p; ++q) {
+            const observation& obs = s.campaigns[index[q]];
+            codes.push_back(n_censored && (obs.censored || obs.value < limit) ? tie_code : obs.value);
+            times.push_back(obs.time);
+            ys.push_back(scale(obs.value));
+            seasons.push_back(obs.season);
+            if (obs.season == 0 && !unseasoned) unseasoned = &obs;
+        }
+        if (o.seasonal && unseasoned) {
+            r.reason = "the seasonal test needs the season of every campaign in the window; " + unseasoned->campaign +
+                       " has none";
+            continue;
+        }
+        const mann_kendall_result mk = o.seasonal ? seasonal_kendall(codes, seasons) : mann_kendall(codes);
+        const sen_slope_result sen = o.seasonal ? seasonal_sen_slope(times, ys, seasons) : sen_slope(times, ys);
+        const std::size_t n = p - begin + 1;
+        const std::string span = campaigns(n, "campaign") + " (" + s.campaigns[index[begin]].campaign + " to " +
+                                 s.campaigns[index[p]].campaign + ")";
+        if (!(mk.var_s > 0.0)) {
+            r.reason = (o.seasonal ? "no season has two distinct values in " : "all values tied in ") + span +
+                       (n_censored ? " after tying censored values below " + num(limit) : std::string());
+            continue;
+        }
+        const double tp = s.campaigns[index[p]].time;
+        r.statistic = mk.z;
+        r.p_value = mk.p;
+        r.expected = std::isnan(sen.slope) ? nan : unscale(sen.intercept + sen.slope * tp);
+        const bool rising = mk.s > 0.0 && sen.slope > 0.0;
+        const detection_level raw = level_below(mk.p, o.watch_p, o.alert_p);
+        const detection_level level = rising ? raw : detection_level::none;
+        set_level(r, level, e, [&] {
+            const double per_year = sen.slope * s.units_per_year;
+            const std::string slope_text = o.log_scale ? percent(std::expm1(per_year)) + " per year"
+                                                       : num(per_year) + " per year";
+            return std::string(o.seasonal ? "seasonal Kendall" : "Mann-Kendall") + " over " + span + ": S = " +
+                   num(mk.s) + ", Z = " + num(mk.z) + ", p = " + num(mk.p) + crossed(raw, o.watch_p, o.alert_p, " < ") +
+                   "; Sen slope " + slope_text + (rising ? "" : raw != detection_level::none ? " (not rising)" : "") +
+                   (n_censored ? "; " + campaigns(n_censored, "censored value") + ": values below " + num(limit) +
+                                     " tied for S, substitutes in the slope"
+                               : std::string());
+        });
+    }
+}
+
+}  // namespace wbe::detectors

@@ -1,0 +1,496 @@
+#include "wbe/core/monte_carlo.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+#include <thread>
+
+#include "wbe/core/accumulators.hpp"
+#include "wbe/core/rng.hpp"
+
+namespace wbe {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Component tags mixed into the keys: the same entity gives independent streams per component.
+enum component : std::uint64_t { c_excretion = 1, c_population, c_flow, c_sampling, c_analysis, c_censoring, c_day };
+
+std::uint64_t key_of(std::uint64_t seed, std::uint64_t entity, component c) {
+    return rng::combine(rng::combine(seed, entity), static_cast<std::uint64_t>(c));
+}
+
+double draw_factor(const factor_distribution& f, std::uint64_t key, std::uint64_t d) {
+    switch (f.family) {
+        case distribution_family::fixed: return 1.0;
+        case distribution_family::lognormal: return std::exp(f.log_mu() + f.log_sigma() * rng::normal(key, d));
+        default: return f.sample(rng::uniform(key, d), 0.0);
+    }
+}
+
+// A censored value drawn in its interval, or the substitute.
+double draw_censored(const censored_value& v, double substitute, std::uint64_t key, std::uint64_t d, censored_draws mode) {
+    if (mode == censored_draws::substitute) return substitute;
+    const double u = rng::uniform(key, d);
+    const double lod = std::isnan(v.lod) ? 0.0 : v.lod;
+    if (v.qual == qualifier::below_lod) return lod * u;
+    const double loq = std::isnan(v.loq) ? lod : v.loq;
+    return lod + (loq - lod) * u;
+}
+
+double draw_concentration(const censored_value& v, double substitute, const factor_distribution& analysis,
+                          std::uint64_t k_ana, std::uint64_t k_cens, std::uint64_t d, censored_draws mode) {
+    if (v.censored()) return draw_censored(v, substitute, k_cens, d, mode);
+    return v.value * draw_factor(analysis, k_ana, d);
+}
+
+struct day_plan {
+    // Fast path: a quantified value whose analysis and sampling errors are both log-normal and
+    // no metabolite is subtracted: their product is one log-normal, drawn with one deviate.
+    bool fused = false;
+    double base = 0.0;  // value × flow × load multiplier
+    double mu = 0.0, sigma = 0.0;
+    std::uint64_t k_day = 0, k_sampling = 0, k_analysis = 0, k_censoring = 0, k_sub_analysis = 0, k_sub_censoring = 0;
+};
+
+// Evaluates draws [d0, d1) of a problem: per site the mean load and the population of each
+// draw (and the daily loads where a daily summary is wanted), then each estimate from them.
+class evaluator {
+public:
+    evaluator(const mc_problem& p, const mc_options& o) : p_(p), o_(o) {
+        k_exc_ = key_of(o.seed, p.drug_key, c_excretion);
+        daily_site_.assign(p.sites.size(), false);
+        for (const auto& e : p.estimates)
+            if (e.daily && e.members.size() == 1) daily_site_[e.members.front()] = true;
+        for (const auto& s : p.sites) {
+            k_pop_.push_back(key_of(o.seed, s.site_key, c_population));
+            k_flow_.push_back(key_of(o.seed, s.campaign_key, c_flow));
+            std::vector<day_plan> plans;
+            for (const auto& day : s.days) {
+                day_plan pl;
+                pl.k_sampling = key_of(o.seed, day.sample_key, c_sampling);
+                pl.k_analysis = key_of(o.seed, day.analyte_key, c_analysis);
+                pl.k_censoring = key_of(o.seed, day.analyte_key, c_censoring);
+                pl.k_day = key_of(o.seed, day.analyte_key, c_day);
+                pl.k_sub_analysis = key_of(o.seed, day.sub_analyte_key, c_analysis);
+                pl.k_sub_censoring = key_of(o.seed, day.sub_analyte_key, c_censoring);
+                pl.fused = !day.conc.censored() && day.subtract_ratio == 0.0 && day.analysis.log_normal_exact() &&
+                           day.sampling.log_normal_exact();
+                if (pl.fused) {
+                    pl.base = day.conc.value * day.flow_m3_per_day * s.load_multiplier;
+                    pl.mu = day.analysis.log_mu() + day.sampling.log_mu();
+                    pl.sigma = std::hypot(day.analysis.log_sigma(), day.sampling.log_sigma());
+                }
+                plans.push_back(pl);
+            }
+            plans_.push_back(std::move(plans));
+        }
+    }
+
+    [[nodiscard]] std::size_t days_of(std::size_t site) const { return p_.sites[site].days.size(); }
+
+    // Fills per-estimate campaign values [estimate][j] and daily values [estimate][day][j].
+    void eval(std::uint64_t d0, std::uint64_t d1, std::vector<std::vector<double>>& campaign,
+              std::vector<std::vector<std::vector<double>>>& daily) {
+        const std::size_t nb = static_cast<std::size_t>(d1 - d0);
+        const std::size_t ns = p_.sites.size();
+        cf_.resize(nb);
+        for (std::size_t j = 0; j < nb; ++j) cf_[j] = p_.cf / draw_factor(p_.excretion, k_exc_, d0 + j);
+        mean_load_.resize(ns);
+        pop_.resize(ns);
+        site_daily_.resize(ns);
+        for (std::size_t s = 0; s < ns; ++s) eval_site(s, d0, nb);
+        campaign.resize(p_.estimates.size());
+        daily.resize(p_.estimates.size());
+        for (std::size_t e = 0; e < p_.estimates.size(); ++e) {
+            const mc_estimate& est = p_.estimates[e];
+            auto& out = campaign[e];
+            out.assign(nb, 0.0);
+            std::vector<double> sum_p(nb, 0.0);
+            for (std::size_t m : est.members)
+                for (std::size_t j = 0; j < nb; ++j) {
+                    const double l = mean_load_[m][j];
+                    if (std::isnan(l) || !(pop_[m][j] > 0.0)) continue;
+                    out[j] += l;
+                    sum_p[j] += pop_[m][j];
+                }
+            for (std::size_t j = 0; j < nb; ++j) out[j] = sum_p[j] > 0.0 ? out[j] / sum_p[j] * 1000.0 * cf_[j] : nan;
+            daily[e].clear();
+            if (est.daily && est.members.size() == 1) {
+                const std::size_t m = est.members.front();
+                daily[e].resize(days_of(m));
+                for (std::size_t i = 0; i < days_of(m); ++i) {
+                    daily[e][i].resize(nb);
+                    for (std::size_t j = 0; j < nb; ++j)
+                        daily[e][i][j] = pop_[m][j] > 0.0 ? site_daily_[m][i][j] / pop_[m][j] * 1000.0 * cf_[j] : nan;
+                }
+            }
+        }
+    }
+
+private:
+    void eval_site(std::size_t s, std::uint64_t d0, std::size_t nb) {
+        const mc_site& site = p_.sites[s];
+        auto& pop = pop_[s];
+        auto& mean = mean_load_[s];
+        pop.resize(nb);
+        mean.assign(nb, 0.0);
+        fq_.resize(nb);
+        for (std::size_t j = 0; j < nb; ++j) {
+            pop[j] = site.population * draw_factor(site.population_dist, k_pop_[s], d0 + j);
+            fq_[j] = draw_factor(site.flow_dist, k_flow_[s], d0 + j);
+        }
+        const bool keep_days = daily_site_[s];
+        if (keep_days) site_daily_[s].resize(site.days.size());
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < site.days.size(); ++i) {
+            const mc_day& day = site.days[i];
+            const day_plan& pl = plans_[s][i];
+            std::vector<double>* keep = keep_days ? &site_daily_[s][i] : nullptr;
+            if (keep) keep->assign(nb, nan);
+            if (std::isnan(day.flow_m3_per_day)) continue;
+            ++n;
+            if (pl.fused) {
+                for (std::size_t j = 0; j < nb; ++j) {
+                    const double l = pl.base * std::exp(pl.mu + pl.sigma * rng::normal(pl.k_day, d0 + j)) * fq_[j];
+                    mean[j] += l;
+                    if (keep) (*keep)[j] = l;
+                }
+                continue;
+            }
+            for (std::size_t j = 0; j < nb; ++j) {
+                const std::uint64_t d = d0 + j;
+                const double samp = draw_factor(day.sampling, pl.k_sampling, d);
+                const double c = draw_concentration(day.conc, day.substitute, day.analysis, pl.k_analysis, pl.k_censoring, d,
+                                                    o_.censored);
+                double l = c * samp * day.flow_m3_per_day * fq_[j] * site.load_multiplier;
+                if (day.subtract_ratio != 0.0) {
+                    const double c2 = draw_concentration(day.sub_conc, day.sub_substitute, day.analysis, pl.k_sub_analysis,
+                                                         pl.k_sub_censoring, d, o_.censored);
+                    const double l2 = c2 * samp * day.flow_m3_per_day * fq_[j] * day.sub_load_multiplier;
+                    l = std::max(0.0, l - day.subtract_ratio * l2);
+                }
+                mean[j] += l;
+                if (keep) (*keep)[j] = l;
+            }
+        }
+        for (std::size_t j = 0; j < nb; ++j) mean[j] = n ? mean[j] / static_cast<double>(n) : nan;
+    }
+
+    const mc_problem& p_;
+    const mc_options& o_;
+    std::uint64_t k_exc_ = 0;
+    std::vector<std::uint64_t> k_pop_, k_flow_;
+    std::vector<std::vector<day_plan>> plans_;
+    std::vector<bool> daily_site_;
+    std::vector<double> cf_, fq_;
+    std::vector<std::vector<double>> mean_load_, pop_;
+    std::vector<std::vector<std::vector<double>>> site_daily_;
+};
+
+// Streaming state of one index (the campaign value, or one day).
+struct series_state {
+    moments m;
+    std::vector<std::size_t> exceed;
+    std::vector<double> kept;  // all draws while within keep_limit
+    std::size_t n_nan = 0;
+    // two-pass selection
+    double log_lo = 0.0, log_hi = 0.0;
+    std::vector<std::size_t> hist;  // [0] underflow (incl. ≤ 0), [1..B] bins, [B+1] overflow
+};
+
+constexpr std::size_t n_bins = 4096;
+
+std::size_t bin_of(const series_state& s, double x) {
+    if (!(x > 0.0)) return 0;
+    const double lx = std::log(x);
+    if (lx < s.log_lo) return 0;
+    if (lx >= s.log_hi) return n_bins + 1;
+    const auto b = static_cast<std::size_t>((lx - s.log_lo) / (s.log_hi - s.log_lo) * static_cast<double>(n_bins));
+    return 1 + std::min(b, n_bins - 1);
+}
+
+void add_values(series_state& s, const std::vector<double>& v, const std::vector<double>& thresholds, bool keep, bool histogram) {
+    for (double x : v) {
+        if (std::isnan(x)) {
+            ++s.n_nan;
+            continue;
+        }
+        s.m.add(x);
+        for (std::size_t t = 0; t < thresholds.size(); ++t)
+            if (x > thresholds[t]) ++s.exceed[t];
+        if (keep) s.kept.push_back(x);
+        if (histogram) ++s.hist[bin_of(s, x)];
+    }
+}
+
+void start_histogram(series_state& s, const std::vector<double>& pilot) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (double x : pilot)
+        if (x > 0.0 && std::isfinite(x)) {
+            lo = std::min(lo, std::log(x));
+            hi = std::max(hi, std::log(x));
+        }
+    if (!std::isfinite(lo)) lo = hi = 0.0;
+    const double pad = std::max(1.0, 0.5 * (hi - lo));  // the pilot's range, widened on both sides
+    s.log_lo = lo - pad;
+    s.log_hi = hi + pad;
+    s.hist.assign(n_bins + 2, 0);
+}
+
+draw_summary finish_kept(series_state& s, const mc_options& o) {
+    draw_summary r;
+    r.n = s.m.count();
+    r.p_exceed.resize(s.exceed.size(), nan);
+    if (r.n == 0) return r;
+    r.mean = s.m.mean();
+    r.sd = std::sqrt(s.m.variance());
+    for (std::size_t t = 0; t < s.exceed.size(); ++t) r.p_exceed[t] = static_cast<double>(s.exceed[t]) / static_cast<double>(r.n);
+    r.median = quantile(s.kept, 0.5);
+    r.lower = quantile(s.kept, 0.5 * (1.0 - o.interval));
+    r.upper = quantile(s.kept, 0.5 * (1.0 + o.interval));
+    return r;
+}
+
+}  // namespace
+
+draw_summary::draw_summary() : mean(nan), sd(nan), median(nan), lower(nan), upper(nan) {}
+
+std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_options& o) {
+    if (o.draws == 0) throw std::invalid_argument("Monte Carlo needs at least one draw");
+    if (!(o.interval > 0.0 && o.interval < 1.0)) throw std::invalid_argument("interval must be in (0, 1)");
+    for (const auto& e : problem.estimates)
+        for (std::size_t m : e.members)
+            if (m >= problem.sites.size()) throw std::invalid_argument("estimate member out of range");
+    evaluator ev(problem, o);
+    const bool keep = o.draws <= o.keep_limit;
+    const std::size_t block = std::max<std::size_t>(1, o.block);
+
+    // Series: per estimate, the campaign value then its days.
+    struct series_ref {
+        std::size_t estimate;
+        std::size_t day;  // 0 = campaign, i + 1 = day i
+    };
+    std::vector<series_ref> refs;
+    for (std::size_t e = 0; e < problem.estimates.size(); ++e) {
+        const auto& est = problem.estimates[e];
+        refs.push_back({e, 0});
+        if (est.daily && est.members.size() == 1)
+            for (std::size_t i = 0; i < problem.sites[est.members.front()].days.size(); ++i) refs.push_back({e, i + 1});
+    }
+    std::vector<series_state> st(refs.size());
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+        st[k].exceed.assign(problem.estimates[refs[k].estimate].thresholds.size(), 0);
+        if (keep) st[k].kept.reserve(o.draws);
+    }
+    std::vector<std::vector<double>> camp;
+    std::vector<std::vector<std::vector<double>>> daily;
+    const auto series = [&](std::size_t k) -> const std::vector<double>& {
+        return refs[k].day == 0 ? camp[refs[k].estimate] : daily[refs[k].estimate][refs[k].day - 1];
+    };
+    const auto thresholds = [&](std::size_t k) -> const std::vector<double>& { return problem.estimates[refs[k].estimate].thresholds; };
+
+    // Pass 1: moments, exceedances, and either the kept draws or a histogram started from the
+    // first block.
+    for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
+        const std::size_t d1 = std::min(o.draws, d0 + block);
+        ev.eval(d0, d1, camp, daily);
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+            if (!keep && d0 == 0) start_histogram(st[k], series(k));
+            add_values(st[k], series(k), thresholds(k), keep, !keep);
+        }
+    }
+
+    std::vector<draw_summary> out(refs.size());
+    if (keep) {
+        for (std::size_t k = 0; k < refs.size(); ++k) out[k] = finish_kept(st[k], o);
+    } else {
+        // Pass 2: the ranks every quantile needs, the bins that hold them, and their values,
+        // regenerated from the same counters.
+        const double probs[3] = {0.5, 0.5 * (1.0 - o.interval), 0.5 * (1.0 + o.interval)};
+        struct want {
+            std::size_t rank, bin, within;
+        };
+        std::vector<std::vector<want>> wants(refs.size());
+        std::vector<std::vector<char>> needed(refs.size(), std::vector<char>(n_bins + 2, 0));
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+            const std::size_t n = st[k].m.count();
+            if (n == 0) continue;
+            for (double p : probs) {
+                const quantile_ranks r = type7_ranks(n, p);
+                for (std::size_t rank : {r.lo, r.hi}) {
+                    std::size_t cum = 0, b = 0;
+                    while (cum + st[k].hist[b] <= rank) cum += st[k].hist[b++];
+                    wants[k].push_back({rank, b, rank - cum});
+                    needed[k][b] = 1;
+                }
+            }
+        }
+        std::vector<std::vector<std::vector<double>>> values(refs.size(), std::vector<std::vector<double>>(n_bins + 2));
+        for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
+            const std::size_t d1 = std::min(o.draws, d0 + block);
+            ev.eval(d0, d1, camp, daily);
+            for (std::size_t k = 0; k < refs.size(); ++k)
+                for (double x : series(k)) {
+                    if (std::isnan(x)) continue;
+                    const std::size_t b = bin_of(st[k], x);
+                    if (needed[k][b]) values[k][b].push_back(x);
+                }
+        }
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+            draw_summary r;
+            r.n = st[k].m.count();
+            r.p_exceed.resize(thresholds(k).size(), nan);
+            if (r.n > 0) {
+                r.mean = st[k].m.mean();
+                r.sd = std::sqrt(st[k].m.variance());
+                for (std::size_t t = 0; t < thresholds(k).size(); ++t)
+                    r.p_exceed[t] = static_cast<double>(st[k].exceed[t]) / static_cast<double>(r.n);
+                const auto order_stat = [&](std::size_t rank) {
+                    for (const auto& w : wants[k])
+                        if (w.rank == rank) {
+                            auto& v = values[k][w.bin];
+                            std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(w.within), v.end());
+                            return v[w.within];
+                        }
+                    return nan;
+                };
+                double q[3];
+                for (int i = 0; i < 3; ++i) {
+                    const quantile_ranks rk = type7_ranks(r.n, probs[i]);
+                    const double lo = order_stat(rk.lo);
+                    q[i] = rk.weight == 0.0 ? lo : lo + rk.weight * (order_stat(rk.hi) - lo);
+                }
+                r.median = q[0];
+                r.lower = q[1];
+                r.upper = q[2];
+            }
+            out[k] = std::move(r);
+        }
+    }
+    std::vector<mc_result> res(problem.estimates.size());
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+        if (refs[k].day == 0) res[refs[k].estimate].campaign = std::move(out[k]);
+        else res[refs[k].estimate].daily.push_back(std::move(out[k]));
+    }
+    return res;
+}
+
+std::vector<std::vector<mc_result>> run_monte_carlo(const std::vector<mc_problem>& problems, const mc_options& o) {
+    std::vector<std::vector<mc_result>> out(problems.size());
+    unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, problems.size())));
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < problems.size() && !failed; i = next++) {
+            try {
+                out[i] = run_monte_carlo(problems[i], o);
+            } catch (...) {
+                if (!failed.exchange(true)) failure = std::current_exception();
+            }
+        }
+    };
+    if (threads <= 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+        for (auto& t : pool) t.join();
+    }
+    if (failure) std::rethrow_exception(failure);
+    return out;
+}
+
+mc_result analytic_uncertainty(const mc_problem& problem, std::size_t estimate, const mc_options& o) {
+    if (estimate >= problem.estimates.size()) throw std::invalid_argument("estimate out of range");
+    const mc_estimate& unit = problem.estimates[estimate];
+    if (unit.members.size() != 1) throw std::invalid_argument("the analytic path covers single-site estimates only");
+    const mc_site& s = problem.sites.at(unit.members.front());
+    for (const factor_distribution* f : {&problem.excretion, &s.population_dist, &s.flow_dist})
+        if (!f->log_normal_exact()) throw std::invalid_argument("the analytic path needs log-normal or fixed factors");
+    for (const auto& d : s.days)
+        if (!d.analysis.log_normal_exact() || !d.sampling.log_normal_exact() || d.subtract_ratio != 0.0)
+            throw std::invalid_argument("the analytic path needs log-normal factors and no metabolite subtraction");
+
+    static const boost::math::normal_distribution<double> std_normal;
+    const double z_lo = boost::math::quantile(std_normal, 0.5 * (1.0 - o.interval));
+    const double z_hi = boost::math::quantile(std_normal, 0.5 * (1.0 + o.interval));
+    const auto lognormal_summary = [&](double mu, double sigma) {
+        draw_summary r;
+        r.n = 0;
+        r.median = std::exp(mu);
+        r.mean = std::exp(mu + 0.5 * sigma * sigma);
+        r.sd = r.mean * std::sqrt(std::expm1(sigma * sigma));
+        r.lower = std::exp(mu + sigma * z_lo);
+        r.upper = std::exp(mu + sigma * z_hi);
+        for (double t : unit.thresholds)
+            r.p_exceed.push_back(t > 0.0 ? boost::math::cdf(boost::math::complement(std_normal, (std::log(t) - mu) / sigma))
+                                         : 1.0);
+        if (sigma == 0.0)
+            for (std::size_t i = 0; i < unit.thresholds.size(); ++i) r.p_exceed[i] = r.median > unit.thresholds[i] ? 1.0 : 0.0;
+        return r;
+    };
+
+    // Shared factor F = flow × CF / (excretion × population): ln F ~ N(μ_F, σ_F²), with the signs
+    // of the log-means following how each factor enters (a divisor negates its μ).
+    const double mu_f = s.flow_dist.log_mu() - problem.excretion.log_mu() - s.population_dist.log_mu();
+    const double var_f = std::pow(s.flow_dist.log_sigma(), 2) + std::pow(problem.excretion.log_sigma(), 2) +
+                         std::pow(s.population_dist.log_sigma(), 2);
+
+    mc_result res;
+    // Daily terms D_i × A_i × S_i with D_i the deterministic index of day i.
+    std::vector<double> det, mu_e, var_e;
+    for (const auto& d : s.days) {
+        const double c = d.conc.censored() ? d.substitute : d.conc.value;
+        const double di = std::isnan(d.flow_m3_per_day) || !(s.population > 0.0)
+                              ? nan
+                              : c * d.flow_m3_per_day * s.load_multiplier / s.population * 1000.0 * problem.cf;
+        const double me = (d.conc.censored() ? 0.0 : d.analysis.log_mu()) + d.sampling.log_mu();
+        const double ve = (d.conc.censored() ? 0.0 : std::pow(d.analysis.log_sigma(), 2)) + std::pow(d.sampling.log_sigma(), 2);
+        if (unit.daily) {
+            if (std::isnan(di) || !(di > 0.0)) res.daily.emplace_back();
+            else res.daily.push_back(lognormal_summary(std::log(di) + me + mu_f, std::sqrt(ve + var_f)));
+        }
+        if (!std::isnan(di)) {
+            det.push_back(di);
+            mu_e.push_back(me);
+            var_e.push_back(ve);
+        }
+    }
+    if (det.empty()) {
+        res.campaign.p_exceed.assign(unit.thresholds.size(), nan);
+        return res;
+    }
+    // Campaign mean M = F × (1/n) Σ D_i E_i, E_i independent:
+    //   E[M]  = E[F] (1/n) Σ D_i E[E_i]
+    //   E[M²] = E[F²] (1/n²) [Σ D_i² E[E_i²] + Σ_{i≠j} D_i D_j E[E_i] E[E_j]]
+    // with E[e^{μ+σZ}] = e^{μ+σ²/2} and E[(e^{μ+σZ})²] = e^{2μ+2σ²}.
+    const double n = static_cast<double>(det.size());
+    double s1 = 0.0, s2 = 0.0, sq = 0.0;
+    for (std::size_t i = 0; i < det.size(); ++i) {
+        const double e1 = det[i] * std::exp(mu_e[i] + 0.5 * var_e[i]);
+        s1 += e1;
+        sq += e1 * e1;
+        s2 += det[i] * det[i] * std::exp(2.0 * mu_e[i] + 2.0 * var_e[i]);
+    }
+    const double ef = std::exp(mu_f + 0.5 * var_f), ef2 = std::exp(2.0 * mu_f + 2.0 * var_f);
+    const double m1 = ef * s1 / n;
+    const double m2 = ef2 * (s2 + (s1 * s1 - sq)) / (n * n);
+    // Fenton–Wilkinson: the log-normal with mean m1 and second moment m2.
+    const double sigma2 = std::max(0.0, std::log(m2 / (m1 * m1)));
+    draw_summary c = lognormal_summary(std::log(m1) - 0.5 * sigma2, std::sqrt(sigma2));
+    c.mean = m1;
+    c.sd = std::sqrt(std::max(0.0, m2 - m1 * m1));
+    res.campaign = std::move(c);
+    return res;
+}
+
+}  // namespace wbe

@@ -1,0 +1,256 @@
+// Tests for wbe/core/kaplan_meier.hpp: conformance with EnvStats on the Beal (2010) lead data,
+// a hand-worked case, invariants (no censoring, limits below the detects, row order, scale),
+// the median and the errors.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "censored_reference.hpp"
+#include "test_support.hpp"
+#include "wbe/core/errors.hpp"
+#include "wbe/core/kaplan_meier.hpp"
+
+namespace {
+
+using wbe::left_censored;
+
+// Checks a computed value against an expected.json value within half a unit of its last printed
+// digit, and reports the digits of agreement.
+void expect_printed(double actual, const wbe::test::json& expected, const std::string& what) {
+    const double e = expected.number();
+    EXPECT_NEAR(actual, e, wbe::test::printed_tolerance(expected)) << what;
+    const double digits = wbe::test::digits_of_agreement(actual, e);
+    std::printf("  %-52s computed %.10g  expected %s  digits %.1f\n", what.c_str(), actual, expected.text.c_str(), digits);
+    testing::Test::RecordProperty(what, std::to_string(digits));
+}
+
+// ---- conformance: EnvStats enparCensored on Beal.2010.Pb.df (expected.json "km_beal_2010_pb").
+
+TEST(KaplanMeier, BealLeadUnrestrictedMatchesEnvStats) {
+    WBE_REQUIRE_CENSORED_REFERENCE();
+    const auto expected = wbe::test::censored_expected();
+    const auto data = wbe::test::read_envstats_csv("envstats_Beal_2010_Pb.csv");
+    ASSERT_EQ(data.size(), 29u);  // expected.json input_file: n=29, 10 censored
+    const auto& e = expected["km_beal_2010_pb"]["unrestricted_KM"];
+    const auto r = wbe::kaplan_meier(data);
+    EXPECT_EQ(r.n_censored, 10u);
+    EXPECT_FALSE(r.restricted);
+    expect_printed(r.mean, e["mean"], "km_beal_2010_pb.unrestricted_KM.mean");
+    expect_printed(r.sd, e["sd"], "km_beal_2010_pb.unrestricted_KM.sd");
+    expect_printed(r.se_mean, e["se_mean_bias_corrected"], "km_beal_2010_pb.unrestricted_KM.se_mean");
+    expect_printed(r.ucl, e["UCL95_upper_one_sided_t"], "km_beal_2010_pb.unrestricted_KM.UCL95");
+}
+
+TEST(KaplanMeier, BealLeadRestrictedMatchesEnvStats) {
+    WBE_REQUIRE_CENSORED_REFERENCE();
+    const auto expected = wbe::test::censored_expected();
+    const auto data = wbe::test::read_envstats_csv("envstats_Beal_2010_Pb.csv");
+    const auto& e =
+        expected["km_beal_2010_pb"]["restricted_KM_smallest_censored_set_to_censoring_level"];
+    wbe::kaplan_meier_options o;
+    o.restricted = true;
+    const auto r = wbe::kaplan_meier(data, o);
+    EXPECT_TRUE(r.restricted);
+    EXPECT_EQ(r.n_detected, 21u);  // 19 detects + the two <1 counted at 1 (EnvStats' sqrt(21/20) note)
+    expect_printed(r.mean, e["mean"], "km_beal_2010_pb.restricted.mean");
+    expect_printed(r.sd, e["sd"], "km_beal_2010_pb.restricted.sd");
+    expect_printed(r.se_mean, e["se_mean_bias_corrected"], "km_beal_2010_pb.restricted.se_mean");
+    expect_printed(r.ucl, e["UCL95"], "km_beal_2010_pb.restricted.UCL95");
+}
+
+TEST(KaplanMeier, BealLeadMatchesBealsPublishedMeanAndSe) {
+    WBE_REQUIRE_CENSORED_REFERENCE();
+    const auto expected = wbe::test::censored_expected();
+    const auto data = wbe::test::read_envstats_csv("envstats_Beal_2010_Pb.csv");
+    const auto& e = expected["km_beal_2010_pb"]["Beal_2010_published"];
+    const auto r = wbe::kaplan_meier(data);
+    expect_printed(r.mean, e["mean"], "km_beal_2010_pb.Beal_2010_published.mean");
+    expect_printed(r.se_mean, e["se_mean"], "km_beal_2010_pb.Beal_2010_published.se_mean");
+}
+
+// ---- a hand-worked case: <2, 3, <4, 5, 8.
+//
+// Distinct values t: 2(c) 3(d) 4(c) 5(d) 8(d); n_j = #≤t: 1 2 3 4 5; d_j: 0 1 0 1 1.
+// F(8) = 1; F(5) = 1 − 1/5 = 0.8; F(4) = 0.8 (1 − 1/4) = 0.6; F(3) = F(4) = 0.6 (d = 0 at 4).
+// Unrestricted: the mass 0.6 below the smallest detect sits at 3; jumps 0.6 @3, 0.2 @5, 0.2 @8.
+//   mean = 1.8 + 1.0 + 1.6 = 4.4
+//   var  = 0.6·1.4² + 0.2·0.6² + 0.2·3.6² = 1.176 + 0.072 + 2.592 = 3.84
+//   A_1 = F(3)(5 − 3) = 1.2, A_2 = 1.2 + F(5)(8 − 5) = 3.6; r = 4, 5 at 5, 8; m = 1, 1
+//   se² = 1.2²/(4·3) + 3.6²/(5·4) = 0.12 + 0.648 = 0.768; corrected × 3/2 (3 detects) = 1.152
+//   UCL = 4.4 + t_{0.95,4} √1.152, t_{0.95,4} = 2.131846786326649
+//   median: F(3) = 0.6 ≥ 0.5 → 3; F just below 3 = 0.6 (1 − 1/2) = 0.3 < 0.5: a true estimate.
+// Restricted (smallest limit 2 ≤ smallest detect 3): <2 counts as a detect at 2.
+//   F(2) = F(3)(1 − 1/2) = 0.3; jumps 0.3 @2, 0.3 @3, 0.2 @5, 0.2 @8 → mean = 0.6+0.9+1+1.6 = 4.1
+//   var = 0.3·2.1² + 0.3·1.1² + 0.2·0.9² + 0.2·3.9² = 1.323 + 0.363 + 0.162 + 3.042 = 4.89
+//   A = 0.3·1 = 0.3, 0.3 + 0.6·2 = 1.5, 1.5 + 0.8·3 = 3.9 at r = 2, 4, 5
+//   se² = 0.3²/(2·1) + 1.5²/(4·3) + 3.9²/(5·4) = 0.045 + 0.1875 + 0.7605 = 0.993; × 4/3 = 1.324
+const std::vector<left_censored> hand{{2, true}, {3, false}, {4, true}, {5, false}, {8, false}};
+constexpr double t95_4 = 2.131846786326649;  // Student t 0.95 quantile, 4 df (R: qt(0.95, 4))
+
+TEST(KaplanMeier, HandWorkedFiveValues) {
+    const auto r = wbe::kaplan_meier(hand);
+    EXPECT_NEAR(r.mean, 4.4, 1e-14);
+    EXPECT_NEAR(r.sd, std::sqrt(3.84), 1e-14);
+    EXPECT_NEAR(r.se_mean, std::sqrt(1.152), 1e-14);
+    EXPECT_NEAR(r.ucl, 4.4 + t95_4 * std::sqrt(1.152), 1e-12);
+    EXPECT_EQ(r.median, 3.0);
+    EXPECT_FALSE(r.median_is_upper_bound);
+    ASSERT_EQ(r.steps.size(), 3u);
+    EXPECT_EQ(r.steps[0].value, 3.0);
+    EXPECT_NEAR(r.steps[0].cdf, 0.6, 1e-15);
+    EXPECT_NEAR(r.steps[1].cdf, 0.8, 1e-15);
+    EXPECT_EQ(r.steps[2].cdf, 1.0);
+    EXPECT_EQ(r.n, 5u);
+    EXPECT_EQ(r.n_censored, 2u);
+    EXPECT_EQ(r.n_detected, 3u);
+}
+
+TEST(KaplanMeier, HandWorkedFiveValuesRestricted) {
+    wbe::kaplan_meier_options o;
+    o.restricted = true;
+    const auto r = wbe::kaplan_meier(hand, o);
+    EXPECT_TRUE(r.restricted);
+    EXPECT_NEAR(r.mean, 4.1, 1e-14);
+    EXPECT_NEAR(r.sd, std::sqrt(4.89), 1e-14);
+    EXPECT_NEAR(r.se_mean, std::sqrt(1.324), 1e-14);
+    EXPECT_EQ(r.median, 3.0);
+    EXPECT_EQ(r.n_detected, 4u);
+}
+
+TEST(KaplanMeier, UncorrectedStandardErrorAndConfidenceLevel) {
+    wbe::kaplan_meier_options o;
+    o.correct_se = false;
+    o.confidence_level = 0.9;
+    const auto r = wbe::kaplan_meier(hand, o);
+    EXPECT_NEAR(r.se_mean, std::sqrt(0.768), 1e-14);                 // hand-worked above
+    EXPECT_NEAR(r.ucl, 4.4 + 1.533206274058783 * std::sqrt(0.768), 1e-12);  // R: qt(0.9, 4)
+}
+
+TEST(KaplanMeier, MedianBelowTheSmallestDetectIsAnUpperBound) {
+    // <5 ×4, 6, 7: n at 6 = 5, at 7 = 6; F(7) = 1, F(6) = 5/6; just below 6: 5/6 · 4/5 = 2/3 ≥ 0.5.
+    const std::vector<left_censored> x{{5, true}, {5, true}, {5, true}, {5, true}, {6, false}, {7, false}};
+    const auto r = wbe::kaplan_meier(x);
+    EXPECT_EQ(r.median, 6.0);
+    EXPECT_TRUE(r.median_is_upper_bound);
+}
+
+TEST(KaplanMeier, MedianOnAFlatHalfIsTheMidpoint) {
+    // <1, 2, 3, 4 → F(4) = 1, F(3) = 3/4, F(2) = 3/4 · 2/3 = 1/2: F is exactly 0.5 from 2 up to 3,
+    // so the median is the midpoint (2 + 3)/2, as R's survfit reports it.
+    const std::vector<left_censored> x{{1, true}, {2, false}, {3, false}, {4, false}};
+    const auto r = wbe::kaplan_meier(x);
+    EXPECT_DOUBLE_EQ(r.steps[0].cdf, 0.5);
+    EXPECT_EQ(r.median, 2.5);
+}
+
+// ---- invariants
+
+TEST(KaplanMeier, NoCensoringGivesThePlainStatistics) {
+    const std::vector<left_censored> x{{3, false}, {1, false}, {4, false}, {1.5, false}, {9, false}, {2.5, false}};
+    // plain, by hand: Σ = 21, mean 3.5; Σ(x − 3.5)² = 0.25+6.25+0.25+4+30.25+1 = 42; s² = 8.4
+    const auto r = wbe::kaplan_meier(x);
+    EXPECT_TRUE(r.plain);
+    EXPECT_NEAR(r.mean, 3.5, 1e-15);
+    EXPECT_NEAR(r.sd, std::sqrt(8.4), 1e-14);
+    EXPECT_NEAR(r.se_mean, std::sqrt(8.4 / 6.0), 1e-14);
+    EXPECT_EQ(r.median, 2.75);
+}
+
+TEST(KaplanMeier, RestrictedWithNothingLeftCensoredIsPlain) {
+    // The only limit (1) is ≤ the smallest detect: restricted counts it at 1 → plain on {1, 2, 4}.
+    const std::vector<left_censored> x{{1, true}, {2, false}, {4, false}};
+    wbe::kaplan_meier_options o;
+    o.restricted = true;
+    const auto r = wbe::kaplan_meier(x, o);
+    EXPECT_TRUE(r.plain);
+    EXPECT_NEAR(r.mean, 7.0 / 3.0, 1e-15);
+    EXPECT_NEAR(r.sd, std::sqrt((16.0 / 9 + 1.0 / 9 + 25.0 / 9) / 2.0), 1e-14);
+}
+
+// With every limit below the smallest detect, unrestricted KM is the empirical distribution with
+// the censored values put at the smallest detect: mean and SE follow, and raising the limits
+// (still below the smallest detect) changes nothing.
+TEST(KaplanMeier, LimitsBelowAllDetectsDoNotMatter) {
+    const std::vector<double> detects{2.5, 3.1, 4.0, 4.0, 7.2, 11.0, 30.0};
+    std::vector<left_censored> low{{0.5, true}, {1.0, true}, {1.0, true}, {0.2, true}};
+    for (double d : detects) low.push_back({d, false});
+    std::vector<left_censored> high = low;
+    for (auto& v : high)
+        if (v.censored) v.value = 2.4;  // every limit raised, still below 2.5
+    const auto a = wbe::kaplan_meier(low);
+    const auto b = wbe::kaplan_meier(high);
+    EXPECT_EQ(a.mean, b.mean);
+    EXPECT_EQ(a.sd, b.sd);
+    EXPECT_EQ(a.se_mean, b.se_mean);
+    EXPECT_EQ(a.ucl, b.ucl);
+    EXPECT_EQ(a.median, b.median);
+    // the mean of the data with the 4 censored values put at 2.5: (4·2.5 + Σ detects) / 11
+    double s = 4 * 2.5;
+    for (double d : detects) s += d;
+    EXPECT_NEAR(a.mean, s / 11.0, 1e-14);
+}
+
+TEST(KaplanMeier, RowOrderDoesNotMatter) {
+    std::vector<left_censored> x{{1, true},  {1, true},  {2, false}, {2.5, false}, {2.8, false}, {3, true},
+                                 {3.4, false}, {4, true}, {4, true},  {4.5, false}, {10, true},  {10, false},
+                                 {15, false}, {49, false}, {6, true}, {200, false}, {9060, false}};
+    const auto ref = wbe::kaplan_meier(x);
+    std::mt19937 rng(20240501);
+    for (int k = 0; k < 20; ++k) {
+        std::shuffle(x.begin(), x.end(), rng);
+        const auto r = wbe::kaplan_meier(x);
+        EXPECT_EQ(r.mean, ref.mean);
+        EXPECT_EQ(r.sd, ref.sd);
+        EXPECT_EQ(r.se_mean, ref.se_mean);
+        EXPECT_EQ(r.median, ref.median);
+    }
+}
+
+TEST(KaplanMeier, ScalesWithTheUnit) {
+    std::vector<left_censored> x = hand;
+    for (auto& v : x) v.value *= 1000.0;  // µg/L → ng/L
+    const auto a = wbe::kaplan_meier(hand);
+    const auto b = wbe::kaplan_meier(x);
+    EXPECT_NEAR(b.mean, 1000.0 * a.mean, 1e-10);
+    EXPECT_NEAR(b.sd, 1000.0 * a.sd, 1e-10);
+    EXPECT_NEAR(b.se_mean, 1000.0 * a.se_mean, 1e-10);
+    EXPECT_NEAR(b.ucl, 1000.0 * a.ucl, 1e-9);
+}
+
+// ---- errors name the value and the rule
+
+TEST(KaplanMeier, InvalidValuesAreRejectedWithTheirPositionAndRule) {
+    auto expect_message = [](const std::vector<left_censored>& x, const std::string& text) {
+        try {
+            (void)wbe::kaplan_meier(x);
+            ADD_FAILURE() << "no error for " << text;
+        } catch (const wbe::numerical_error& e) {
+            EXPECT_EQ(std::string(e.what()), text);
+        }
+    };
+    expect_message({{1, false}, {-1, false}, {3, false}}, "kaplan_meier: value[1] = -1: a detected value must be >= 0");
+    expect_message({{1, false}, {0, true}, {3, false}}, "kaplan_meier: value[1] = <0: a limit must be > 0");
+    expect_message({{1, false}, {2, false}, {std::nan(""), false}},
+                   "kaplan_meier: value[2] = nan: a detected value must be finite");
+    expect_message({{1, true}, {2, false}, {2, false}}, "kaplan_meier: distinct detected values = 1: must be >= 2");
+    expect_message({{1, true}, {2, true}}, "kaplan_meier: distinct detected values = 0: must be >= 2");
+}
+
+TEST(KaplanMeier, InvalidOptionsAreRejected) {
+    wbe::kaplan_meier_options o;
+    o.confidence_level = 1.0;
+    try {
+        (void)wbe::kaplan_meier(hand, o);
+        ADD_FAILURE() << "no error";
+    } catch (const wbe::numerical_error& e) {
+        EXPECT_EQ(std::string(e.what()), "kaplan_meier_options.confidence_level = 1: must be in (0, 1)");
+    }
+}
+
+}  // namespace
