@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libeigen3-dev libboost-math-dev libhdf5-dev libyaml-cpp-dev
   libgtest-dev libbenchmark-dev pybind11-dev python3-dev
-  libcli11-dev libfmt-dev libfast-float-dev libxxhash-dev librandom123-dev
+  libcli11-dev libfmt-dev libfast-float-dev libxxhash-dev
   python3-numpy python3-h5py python3-pytest python3-pandas python3-tables
   python3-matplotlib python3-hypothesis python3-yaml
 )
