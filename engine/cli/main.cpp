@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
     auto* ingest = app.add_subcommand("ingest", "check and load sites, flows and assay batches into the store");
     add_config(ingest, true);
     ingest->add_option("batches", batches, "batch CSV files (default: the config's inputs.batches)")->check(CLI::ExistingFile);
+    bool zero_loq = false;
+    ingest->add_flag("--zero-means-below-loq", zero_loq,
+                     "the batches write values below the LOQ as 0 (EUDA tables): read a 0 as <LOQ at the row's loq");
 
     auto* estimate = app.add_subcommand("estimate", "compute daily and campaign indices from the stored results");
     add_config(estimate, true);
@@ -98,7 +101,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        const wbe::pipeline::overrides over{store, batches};
+        const wbe::pipeline::overrides over{store, batches, zero_loq};
         const auto store_path = [&]() {
             if (!store.empty()) return store;
             return wbe::pipeline::load_context(config.empty() ? example_config() : config).config.store;

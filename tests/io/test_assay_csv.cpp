@@ -535,3 +535,35 @@ TEST(assay_csv, example_bad_batch_without_its_bad_rows_is_valid) {
 }
 
 }  // namespace
+
+// ---- published tables that write <LOQ as 0 (EUDA convention; science.md §5) -----------------
+
+TEST(assay_csv, zero_reads_as_below_loq_only_with_the_switch) {
+    const std::string text = header + row_meth + "B1,S1,S-01,2024-02-14,mdma,0,ng/L,,0.5,1.5\n";
+    // Without the switch a 0 is a quantified value below its lod: rejected.
+    EXPECT_EQ(problems(text), (std::vector<std::string>{
+                                  "b.csv:3:6: value = 0: a detected value must not be below its lod (0.5)"}));
+    auto opt = options();
+    opt.zero_means_below_loq = true;
+    const assay_batch b = parse_assay_batch(text, "b.csv", opt);
+    ASSERT_EQ(b.results.size(), 2u);
+    const auto& r = b.results[1];
+    EXPECT_EQ(r.conc.qual, wbe::qualifier::below_loq);
+    EXPECT_TRUE(std::isnan(r.conc.value));
+    EXPECT_EQ(r.conc.loq, 1.5);
+    // A quantified value is untouched by the switch.
+    EXPECT_EQ(b.results[0].conc.value, 172.0);
+    EXPECT_EQ(b.results[0].conc.qual, wbe::qualifier::detected);
+}
+
+TEST(assay_csv, zero_as_below_loq_needs_the_loq) {
+    auto opt = options();
+    opt.zero_means_below_loq = true;
+    try {
+        (void)parse_assay_batch(header + row_meth + "B1,S1,S-01,2024-02-14,mdma,0,ng/L,,0.5,\n", "b.csv", opt);
+        FAIL() << "expected an input_error";
+    } catch (const wbe::input_error& e) {
+        ASSERT_EQ(e.diagnostics().size(), 1u);
+        EXPECT_EQ(e.first().to_string(), "b.csv:3:10: loq = \"\": with zero_means_below_loq a 0 reads as <LOQ and needs its loq");
+    }
+}

@@ -253,4 +253,190 @@ TEST(run_config, resolve_rules_accepts_drug_names_and_resolves_ratio_aliases) {
     }
 }
 
+// ---- uncertainty ----------------------------------------------------------------------------
+
+TEST(run_config, example_uncertainty_settings) {
+    // config/example.yaml: Monte Carlo, 10 000 draws, seed 20241130, 95%, uniform censored draws,
+    // the science.md §3 components; the consumption rules of thresholds.yaml give the
+    // exceedance thresholds (the venue rules are on concentration: none).
+    const wbe::io::run_config c = load_run_config(root() + "/config/example.yaml");
+    const wbe::uncertainty_options& u = c.estimate.uncertainty;
+    EXPECT_EQ(u.method, wbe::uncertainty_method::monte_carlo);
+    EXPECT_EQ(u.mc.draws, 10000u);
+    EXPECT_EQ(u.mc.seed, 20241130u);
+    EXPECT_EQ(u.mc.interval, 0.95);
+    EXPECT_EQ(u.mc.censored, wbe::censored_draws::uniform);
+    EXPECT_EQ(u.p_exceeds, 0.95);
+    EXPECT_EQ(u.p_possible, 0.5);
+    EXPECT_EQ(u.defaults.analysis.rsd, 0.15);
+    EXPECT_EQ(u.defaults.excretion.rsd, 0.25);
+    EXPECT_EQ(u.defaults.flow.family, wbe::distribution_family::lognormal);
+    ASSERT_EQ(u.thresholds.size(), 2u);
+    EXPECT_EQ(u.thresholds[0].drug, "methamphetamine");
+    EXPECT_EQ(u.thresholds[0].site_kind, "wwtp");
+    EXPECT_EQ(u.thresholds[0].watch, 200.0);
+    EXPECT_EQ(u.thresholds[0].alert, 300.0);
+    EXPECT_EQ(u.thresholds[1].drug, "ketamine");
+    EXPECT_EQ(u.thresholds[1].alert, 200.0);
+}
+
+TEST(run_config, uncertainty_defaults_without_a_section) {
+    // A run config without `uncertainty:` runs Monte Carlo with the library defaults.
+    const wbe::test::temp_dir dir("config");
+    const auto c = load_run_config(write(dir, "c.yaml", config("")));
+    const wbe::uncertainty_options& u = c.estimate.uncertainty;
+    EXPECT_EQ(u.method, wbe::uncertainty_method::monte_carlo);
+    EXPECT_EQ(u.mc.draws, 10000u);
+    EXPECT_EQ(u.mc.threads, 0u);
+    EXPECT_TRUE(u.from_inputs);
+    EXPECT_EQ(u.defaults.population.rsd, 0.10);
+    EXPECT_TRUE(u.overrides.empty());
+}
+
+TEST(run_config, uncertainty_section_is_read) {
+    const wbe::test::temp_dir dir("config");
+    const auto c = load_run_config(write(dir, "c.yaml",
+                                         config("uncertainty:\n"
+                                                "  method: analytic\n"
+                                                "  draws: 5000\n"
+                                                "  seed: 7\n"
+                                                "  interval: 0.9\n"
+                                                "  threads: 2\n"
+                                                "  censored: substitute\n"
+                                                "  from_inputs: false\n"
+                                                "  probability: {exceeds: 0.9, possible: 0.4}\n"
+                                                "  components:\n"
+                                                "    analysis: {family: normal, rsd: 0.2}\n"
+                                                "    flow: {family: uniform, low: 0.9, high: 1.1}\n"
+                                                "    excretion: {family: triangular, low: 0.8, mode: 1, high: 1.3}\n"
+                                                "    population: {family: lognormal, rsd: 0.3, center: mean}\n"
+                                                "    sampling: {family: fixed}\n"
+                                                "  overrides:\n"
+                                                "    - {drug: cocaine, excretion: {family: lognormal, rsd: 0.26}}\n"
+                                                "    - {site: LS-WWTP-01, method_id: M7, analysis: {family: lognormal, rsd: 0.3}}\n")));
+    const wbe::uncertainty_options& u = c.estimate.uncertainty;
+    EXPECT_EQ(u.method, wbe::uncertainty_method::analytic);
+    EXPECT_EQ(u.mc.draws, 5000u);
+    EXPECT_EQ(u.mc.seed, 7u);
+    EXPECT_EQ(u.mc.interval, 0.9);
+    EXPECT_EQ(u.mc.threads, 2u);
+    EXPECT_EQ(u.mc.censored, wbe::censored_draws::substitute);
+    EXPECT_FALSE(u.from_inputs);
+    EXPECT_EQ(u.p_exceeds, 0.9);
+    EXPECT_EQ(u.p_possible, 0.4);
+    EXPECT_EQ(u.defaults.analysis.family, wbe::distribution_family::normal);
+    EXPECT_EQ(u.defaults.analysis.rsd, 0.2);
+    EXPECT_EQ(u.defaults.flow.family, wbe::distribution_family::uniform);
+    EXPECT_EQ(u.defaults.flow.low, 0.9);
+    EXPECT_EQ(u.defaults.flow.high, 1.1);
+    EXPECT_EQ(u.defaults.excretion.family, wbe::distribution_family::triangular);
+    EXPECT_EQ(u.defaults.excretion.mode, 1.0);
+    EXPECT_EQ(u.defaults.population.center, wbe::lognormal_center::mean);
+    EXPECT_EQ(u.defaults.population.rsd, 0.3);
+    EXPECT_EQ(u.defaults.sampling.family, wbe::distribution_family::fixed);
+    ASSERT_EQ(u.overrides.size(), 2u);
+    EXPECT_EQ(u.overrides[0].drug, "cocaine");
+    ASSERT_TRUE(u.overrides[0].excretion.has_value());
+    EXPECT_EQ(u.overrides[0].excretion->rsd, 0.26);
+    EXPECT_FALSE(u.overrides[0].analysis.has_value());
+    EXPECT_EQ(u.overrides[0].origin.line, 20u);  // line 4 is `uncertainty:`; the first override is line 20
+    EXPECT_EQ(u.overrides[1].site, "LS-WWTP-01");
+    EXPECT_EQ(u.overrides[1].method_id, "M7");
+    ASSERT_TRUE(u.overrides[1].analysis.has_value());
+    EXPECT_EQ(u.overrides[1].analysis->rsd, 0.3);
+}
+
+// Distribution errors point at the offending value: file, line, column. Line 4 is `uncertainty:`,
+// line 5 `  components:`, line 6 the component; columns counted in the line as written.
+std::string component_error(const std::string& line) {
+    const wbe::test::temp_dir dir("config");
+    const std::string path = write(dir, "c.yaml", config("uncertainty:\n  components:\n" + line + "\n"));
+    const std::string e = error_of(path);
+    return e.rfind(path, 0) == 0 ? e.substr(path.size()) : e;
+}
+
+TEST(run_config, uncertainty_negative_rsd) {
+    // "    analysis: {family: lognormal, rsd: -0.1}": the value -0.1 starts at column 40.
+    EXPECT_EQ(component_error("    analysis: {family: lognormal, rsd: -0.1}"), ":6:40: rsd = -0.1: rsd must be a finite number >= 0");
+    EXPECT_EQ(component_error("    analysis: {family: normal, rsd: -1}"), ":6:37: rsd = -1: rsd must be a finite number >= 0");
+}
+
+TEST(run_config, uncertainty_low_above_high) {
+    // "    flow: {family: uniform, low: 1.2, high: 0.8}": 1.2 at column 34.
+    EXPECT_EQ(component_error("    flow: {family: uniform, low: 1.2, high: 0.8}"), ":6:34: low = 1.2: low must be <= high");
+    EXPECT_EQ(component_error("    flow: {family: uniform, low: 0, high: 1.2}"),
+              ":6:34: low = 0: low must be > 0 (a factor on a positive quantity)");
+}
+
+TEST(run_config, uncertainty_mode_outside_the_triangle) {
+    // "    excretion: {family: triangular, low: 0.8, mode: 1.5, high: 1.2}": the mode 1.5 at column 53.
+    EXPECT_EQ(component_error("    excretion: {family: triangular, low: 0.8, mode: 1.5, high: 1.2}"),
+              ":6:53: mode = 1.5: low <= mode <= high is required");
+}
+
+TEST(run_config, uncertainty_unknown_family) {
+    // "    flow: {family: gamma, rsd: 0.1}": gamma at column 20.
+    EXPECT_EQ(component_error("    flow: {family: gamma, rsd: 0.1}"),
+              ":6:20: family = gamma: family must be fixed, normal, lognormal, uniform or triangular");
+    // No family at all: the map at column 11.
+    EXPECT_EQ(component_error("    flow: {rsd: 0.1}"), ":6:11: family = \"\": required key is missing in flow");
+}
+
+TEST(run_config, uncertainty_key_that_does_not_apply_to_the_family) {
+    // "    flow: {family: uniform, rsd: 0.1, low: 0.9, high: 1.1}": the key rsd at column 29.
+    EXPECT_EQ(component_error("    flow: {family: uniform, rsd: 0.1, low: 0.9, high: 1.1}"),
+              ":6:29: rsd = \"\": key does not apply to family uniform");
+    // "    population: {family: lognormal, rsd: 0.1, center: middle}": middle at column 55.
+    EXPECT_EQ(component_error("    population: {family: lognormal, rsd: 0.1, center: middle}"),
+              ":6:55: center = middle: center must be median or mean");
+    EXPECT_EQ(component_error("    colour: {family: fixed}"),
+              ":6:5: colour = \"\": unknown key in components (allowed: analysis, sampling, flow, population, excretion)");
+}
+
+std::string uncertainty_error(const std::string& lines) {
+    const wbe::test::temp_dir dir("config");
+    const std::string path = write(dir, "c.yaml", config("uncertainty:\n" + lines));
+    const std::string e = error_of(path);
+    return e.rfind(path, 0) == 0 ? e.substr(path.size()) : e;
+}
+
+TEST(run_config, uncertainty_unknown_key) {
+    EXPECT_EQ(uncertainty_error("  colour: red\n"),
+              ":5:3: colour = \"\": unknown key in uncertainty (allowed: method, draws, seed, interval, threads, censored, "
+              "from_inputs, probability, components, overrides)");
+}
+
+TEST(run_config, uncertainty_bad_draws_interval_method_censored) {
+    // "  draws: 0": the value at column 10; "  interval: 1.5": column 13; "  method: bayes": 11;
+    // "  censored: zero": 13.
+    EXPECT_EQ(uncertainty_error("  draws: 0\n"), ":5:10: draws = 0: draws must be a whole number from 1 to 1e9");
+    EXPECT_EQ(uncertainty_error("  draws: 2.5\n"), ":5:10: draws = 2.5: draws must be a whole number from 1 to 1e9");
+    EXPECT_EQ(uncertainty_error("  interval: 1.5\n"), ":5:13: interval = 1.5: interval must be in (0, 1), e.g. 0.95");
+    EXPECT_EQ(uncertainty_error("  interval: 0\n"), ":5:13: interval = 0: interval must be in (0, 1), e.g. 0.95");
+    EXPECT_EQ(uncertainty_error("  method: bayes\n"), ":5:11: method = bayes: method must be monte_carlo, analytic or none");
+    EXPECT_EQ(uncertainty_error("  censored: zero\n"), ":5:13: censored = zero: censored must be uniform or substitute");
+}
+
+TEST(run_config, uncertainty_override_without_a_selector) {
+    // "    - {analysis: {family: fixed}}": the override's map at line 6, column 7.
+    EXPECT_EQ(uncertainty_error("  overrides:\n    - {analysis: {family: fixed}}\n"),
+              ":6:7: overrides = \"\": an override needs at least one of drug, site, method_id");
+}
+
+TEST(run_config, uncertainty_override_components_that_its_selector_cannot_select) {
+    // A lab method selects the analysis error only; the excretion is shared by every site of a
+    // drug. "    - {method_id: M2, flow: {family: fixed}}": flow's value at column 29, and so is
+    // excretion's in "    - {site: P1, excretion: {family: fixed}}".
+    EXPECT_EQ(uncertainty_error("  overrides:\n    - {method_id: M2, flow: {family: fixed}}\n"),
+              ":6:29: flow = \"\": an override with method_id sets the analysis error only");
+    EXPECT_EQ(uncertainty_error("  overrides:\n    - {site: P1, excretion: {family: fixed}}\n"),
+              ":6:29: excretion = \"\": the excretion is drawn once per drug for every site: an override with site cannot set it");
+}
+
+TEST(run_config, uncertainty_probability_possible_above_exceeds) {
+    // "  probability: {exceeds: 0.6, possible: 0.8}": the map at column 16.
+    EXPECT_EQ(uncertainty_error("  probability: {exceeds: 0.6, possible: 0.8}\n"),
+              ":5:16: probability = \"\": 0 < possible <= exceeds <= 1 is required");
+}
+
 }  // namespace

@@ -83,7 +83,7 @@ TEST(tables, unknown_table_lists_the_tables) {
         FAIL() << "no error";
     } catch (const store_error& e) {
         EXPECT_EQ(std::string(e.what()), "unknown table 'estimates' (tables: batches, samples, sites, flows, estimates_daily, "
-                                         "estimates_campaign, flags, runs)");
+                                         "estimates_campaign, summaries, flags, runs)");
     }
 }
 

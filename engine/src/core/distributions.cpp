@@ -2,6 +2,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -39,7 +40,8 @@ double factor_distribution::sample(double u, double z) const noexcept {
             // a = Φ(−1/rsd). Exact, and one uniform per draw keeps the counter mapping fixed.
             static const boost::math::normal_distribution<double> std_normal;
             const double a = boost::math::cdf(std_normal, -1.0 / rsd);
-            const double p = a + u * (1.0 - a);
+            // a + u(1 − a) can round to 1 for u near 1 (Φ⁻¹(1) = ∞ throws): keep p below 1.
+            const double p = std::min(a + u * (1.0 - a), 0x1.fffffffffffffp-1);
             const double x = 1.0 + rsd * boost::math::quantile(std_normal, p);
             return x > 0.0 ? x : std::numeric_limits<double>::min();
         }

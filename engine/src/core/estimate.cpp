@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "wbe/core/back_calculation.hpp"
+#include "wbe/core/censored_summary.hpp"
 #include "wbe/core/monte_carlo.hpp"
 #include "wbe/core/rng.hpp"
 
@@ -69,15 +70,48 @@ resolved_components resolve_components(const uncertainty_options& u, const resid
         if (!o.site.empty() && o.site != s.id) continue;
         if (!o.method_id.empty() && o.method_id != method_id) continue;
         if (o.analysis) r.analysis = *o.analysis;
+        // A lab method selects the analysis error only; the excretion is drawn once per drug for
+        // every site. Otherwise the result would depend on which sample or plant comes first.
+        if (!o.method_id.empty()) continue;
         if (o.sampling) r.sampling = *o.sampling;
         if (o.flow) r.flow = *o.flow;
         if (o.population) r.population = *o.population;
-        if (o.excretion) r.excretion = *o.excretion;
+        if (o.excretion && o.site.empty()) r.excretion = *o.excretion;
     }
     return r;
 }
 
+
+// The limit of a censored daily value (LOD for <LOD, LOQ for <LOQ), from its raw result.
+template <class Sources>
+double limit_of(const Sources& sources, const daily_estimate& d) {
+    const auto it = sources.find({d.site_id, d.sample_id, d.analyte});
+    if (it == sources.end() || !it->second.result) return std::numeric_limits<double>::quiet_NaN();
+    const censored_value& v = it->second.result->conc;
+    return d.qual == qualifier::below_lod ? v.lod : v.loq;
+}
+
+// Fills the censored-data summary of a campaign estimate (science.md §5: Kaplan–Meier or ROS
+// rather than substitution when values are summarised; not estimable above 80% censored).
+void apply_summary(campaign_estimate& c, const std::vector<left_censored>& values, const censored_summary_options& o) {
+    censored_summary r;
+    try {
+        r = summarise_censored(values, o);
+    } catch (const numerical_error& e) {
+        c.censored_method = "not_estimable";
+        c.censored_note = e.what();
+        return;
+    }
+    c.detection_frequency = r.detection_frequency;
+    c.censored_method = std::string(to_string(r.method));
+    c.censored_mean = r.estimable() ? r.mean : std::numeric_limits<double>::quiet_NaN();
+    c.censored_median = r.estimable() ? r.median : std::numeric_limits<double>::quiet_NaN();
+    c.censored_note = r.estimable() ? r.note : r.not_estimable_reason;
+}
+
 }  // namespace
+
+group_summary::group_summary() : detection_frequency(nan), mean(nan), median(nan) {}
 
 daily_estimate::daily_estimate()
     : conc_ng_per_l(nan), flow_m3_per_day(nan), load_mg_per_day(nan), population(nan), pnl(nan), consumption(nan),
@@ -87,7 +121,8 @@ campaign_estimate::campaign_estimate()
     : conc_mean(nan), load_mean(nan), population(nan), pnl_mean(nan), consumption_mean(nan), doses_mean(nan),
       consumption_weekday(nan), consumption_weekend(nan), consumption_censored_low(nan), consumption_censored_high(nan),
       uncertainty("none"), consumption_mc_mean(nan), consumption_sd(nan), consumption_median(nan), consumption_lower(nan),
-      consumption_upper(nan), p_exceed_watch(nan), p_exceed_alert(nan), threshold_watch(nan), threshold_alert(nan) {}
+      consumption_upper(nan), p_exceed_watch(nan), p_exceed_alert(nan), threshold_watch(nan), threshold_alert(nan),
+      detection_frequency(nan), censored_mean(nan), censored_median(nan) {}
 
 estimate_result estimate(const std::vector<site>& sites, const std::vector<assay_result>& results,
                          const std::vector<flow_record>& flows, const model_set& models,
@@ -197,6 +232,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
     struct group {
         std::vector<day_number> days;
         std::vector<double> conc, load, pnl, cons, doses, cons_low, cons_high;
+        std::vector<left_censored> censored_values;  // consumption (plants) or concentration (venues)
         std::size_t n_censored = 0;
         std::set<std::string> rules;
         const daily_estimate* first = nullptr;
@@ -225,6 +261,16 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         }
         g.cons_low.push_back(low);
         g.cons_high.push_back(high);
+        // The same day as a left-censored value for the censored-data summary: a non-detect at
+        // its limit (in consumption units for plants, whose days differ in flow, so several
+        // limits), a quantified value as it is.
+        {
+            const bool cens = d.qual == qualifier::below_lod || d.qual == qualifier::below_loq;
+            const bool plant = d.site_kind == "wwtp" && !d.drug.empty();  // else concentration
+            const double v = plant ? (cens ? high : d.consumption)
+                                   : (cens ? limit_of(sources, d) : d.conc_ng_per_l);
+            if (!std::isnan(v)) g.censored_values.push_back({v, cens});
+        }
         if (d.qual == qualifier::below_lod || d.qual == qualifier::below_loq) {
             ++g.n_censored;
             g.rules.insert(d.censoring);
@@ -260,7 +306,40 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         c.consumption_censored_high = mean_of(g.days, g.cons_high).mean;
         // The plant's population, not the first day's: a first day without flow has none.
         c.population = site_by_id.at(c.id)->population;
+        apply_summary(c, g.censored_values, options.censored_summary);
         out.campaigns.push_back(std::move(c));
+    }
+
+    // --- censored-data summaries of venue types and districts ---------------------------------
+    {
+        std::map<std::tuple<std::string, std::string, std::string, std::string>, std::vector<left_censored>> pooled;
+        for (const auto& [key, g] : groups) {
+            const site& s = *site_by_id.at(std::get<0>(key));
+            const std::string kind = s.is_plant() ? "district" : "venue_type";
+            const std::string group = s.is_plant() ? s.district : s.venue_type;
+            if (group.empty()) continue;
+            auto& v = pooled[{kind, group, std::get<1>(key), std::get<2>(key)}];
+            v.insert(v.end(), g.censored_values.begin(), g.censored_values.end());
+        }
+        for (const auto& [key, values] : pooled) {
+            group_summary gs;
+            gs.group_kind = std::get<0>(key);
+            gs.group = std::get<1>(key);
+            gs.analyte = std::get<2>(key);
+            gs.campaign = std::get<3>(key);
+            const residue_model* gm = models.find(gs.analyte);
+            gs.metric = gs.group_kind == "district" && gm && gm->drug ? "consumption" : "concentration";
+            campaign_estimate tmp;
+            apply_summary(tmp, values, options.censored_summary);
+            gs.n = values.size();
+            gs.n_censored = static_cast<std::size_t>(std::count_if(values.begin(), values.end(), [](const left_censored& x) { return x.censored; }));
+            gs.detection_frequency = tmp.detection_frequency;
+            gs.method = tmp.censored_method;
+            gs.mean = tmp.censored_mean;
+            gs.median = tmp.censored_median;
+            gs.note = tmp.censored_note;
+            out.summaries.push_back(std::move(gs));
+        }
     }
 
     // --- districts and the city (plants only), population-weighted -----------------------------

@@ -173,6 +173,10 @@ assay_batch parse_assay_batch(std::string_view text, const std::string& source, 
                 fail(c_value, detail::looks_non_finite(vt) ? "value must be a finite number" : "value must be a number, <limit, ND or empty");
             } else if (*v < 0.0) {
                 fail(c_value, "value must be >= 0");
+            } else if (*v == 0.0 && opt.zero_means_below_loq && qual && *qual == qualifier::detected) {
+                censored_shorthand = true;
+                qual = qualifier::below_loq;
+                if (std::isnan(loq)) fail(c_loq, "with zero_means_below_loq a 0 reads as <LOQ and needs its loq");
             } else {
                 value = *v * scale;
             }

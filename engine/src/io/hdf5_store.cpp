@@ -278,7 +278,23 @@ std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_s
             F<R>("p_exceed_watch", &R::p_exceed_watch),
             F<R>("threshold_alert", &R::threshold_alert),
             F<R>("p_exceed_alert", &R::p_exceed_alert),
+            F<R>("detection_frequency", &R::detection_frequency),
+            S<R>("censored_method", 16, &R::censored_method),
+            F<R>("censored_mean", &R::censored_mean),
+            F<R>("censored_median", &R::censored_median),
+            S<R>("censored_note", 160, &R::censored_note),
             S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
+}
+
+const std::vector<field<group_summary>>& summary_fields() {
+    using R = group_summary;
+    static const std::vector<field<R>> f{S<R>("group_kind", 16, &R::group_kind), S<R>("group", 64, &R::group),
+                                         S<R>("analyte", 32, &R::analyte),       S<R>("campaign", 16, &R::campaign),
+                                         S<R>("metric", 16, &R::metric),         I64<R>("n", &R::n),
+                                         I64<R>("n_censored", &R::n_censored),   F<R>("detection_frequency", &R::detection_frequency),
+                                         S<R>("method", 16, &R::method),         F<R>("mean", &R::mean),
+                                         F<R>("median", &R::median),             S<R>("note", 160, &R::note)};
+    return f;
 }
 
 const std::vector<field<flag>>& flag_fields() {
@@ -351,7 +367,7 @@ void fsync_path(const std::string& path, bool directory) {
 
 const std::vector<std::string>& store_tables() {
     static const std::vector<std::string> t{"batches", "samples", "sites", "flows", "estimates_daily",
-                                            "estimates_campaign", "flags", "runs"};
+                                            "estimates_campaign", "summaries", "flags", "runs"};
     return t;
 }
 
@@ -416,6 +432,7 @@ store_contents read_store(const std::string& path) {
         c.estimates_model_set = read_string_attr(f, "estimates_model_set");
         c.daily = read_table(f, "estimates_daily", daily_fields(c.estimates_model_set));
         c.campaigns = read_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set));
+        c.summaries = read_table(f, "summaries", summary_fields());
         c.flags = read_table(f, "flags", flag_fields());
         c.runs = read_table(f, "runs", run_fields());
     } catch (const H5::Exception& e) {
@@ -506,6 +523,7 @@ void write_store(const std::string& path, const store_contents& c) {
             write_table(f, "flows", flow_fields(), c.flows);
             write_table(f, "estimates_daily", daily_fields(c.estimates_model_set), c.daily);
             write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set), c.campaigns);
+            write_table(f, "summaries", summary_fields(), c.summaries);
             write_table(f, "flags", flag_fields(), c.flags);
             write_table(f, "runs", run_fields(), c.runs);
             f.flush(H5F_SCOPE_GLOBAL);

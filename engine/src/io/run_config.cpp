@@ -132,7 +132,12 @@ factor_distribution read_distribution(const detail::yaml_reader& y, const YAML::
     }
     if (d.family == distribution_family::triangular) d.mode = y.number(n, "mode");
     if (const std::string rule = d.check(); !rule.empty()) {
-        const char* key = d.family == distribution_family::normal || d.family == distribution_family::lognormal ? "rsd" : "low";
+        // The key the broken rule is about: a triangle's mode outside [low, high] is the mode's fault.
+        const char* key = d.family == distribution_family::normal || d.family == distribution_family::lognormal ? "rsd"
+                          : d.family == distribution_family::triangular && d.low > 0.0 && d.low <= d.high &&
+                                  !(d.low <= d.mode && d.mode <= d.high)
+                              ? "mode"
+                              : "low";
         const YAML::Node at = n[key] ? n[key] : n;
         y.fail(at, key, at.IsScalar() ? at.Scalar() : std::string(), rule);
     }
@@ -211,6 +216,12 @@ void read_uncertainty(const detail::yaml_reader& y, const YAML::Node& n, uncerta
             ov.method_id = y.string_or(o, "method_id", "");
             if (ov.drug.empty() && ov.site.empty() && ov.method_id.empty())
                 y.fail(o, "overrides", "", "an override needs at least one of drug, site, method_id");
+            for (const char* k : {"sampling", "flow", "population", "excretion"})
+                if (!ov.method_id.empty() && o[k])
+                    y.fail(o[k], k, "", "an override with method_id sets the analysis error only");
+            if (!ov.site.empty() && o["excretion"])
+                y.fail(o["excretion"], "excretion", "",
+                       "the excretion is drawn once per drug for every site: an override with site cannot set it");
             u.overrides.push_back(std::move(ov));
         }
     }
@@ -238,7 +249,8 @@ run_config load_run_config(const std::string& path) {
     c.store = resolve(base, y.string(n, "store"));
 
     if (const YAML::Node in = n["inputs"]; in) {
-        y.check_map(in, "inputs", {"sites", "flows", "batches"});
+        y.check_map(in, "inputs", {"sites", "flows", "batches", "zero_means_below_loq"});
+        c.zero_means_below_loq = y.boolean_or(in, "zero_means_below_loq", false);
         if (const auto s = y.string_or(in, "sites", ""); !s.empty()) c.sites = resolve(base, s);
         for (const auto& f : y.strings(in, "flows")) c.flows.push_back(resolve(base, f));
         if (in["batches"]) c.batches = expand_batches(y, in["batches"], base, y.strings(in, "batches"));

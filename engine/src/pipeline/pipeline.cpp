@@ -90,7 +90,8 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
     for (const auto& r : store.samples) sample_batch.emplace(r.sample_id, r.batch_id);
     std::vector<io::assay_batch> new_batches;
     std::set<std::string> new_hashes;
-    const io::assay_read_options opt{[&](std::string_view id) { return kind_of.count(std::string(id)) > 0; }, &ctx.models};
+    const io::assay_read_options opt{[&](std::string_view id) { return kind_of.count(std::string(id)) > 0; }, &ctx.models,
+                                     cfg.zero_means_below_loq};
     for (const auto& path : cfg.batches) {
         collect([&] {
             io::assay_batch b = io::read_assay_batch(path, opt);
@@ -154,6 +155,7 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
                                       store.city.empty() ? std::string("city") : store.city);
     store.daily = std::move(r.daily);
     store.campaigns = std::move(r.campaigns);
+    store.summaries = std::move(r.summaries);
     store.estimates_model_set = ctx.models.name;
     store.flags.clear();  // flags of the previous estimates are stale now
     return {std::move(r.summary), ctx.models.name};
@@ -195,6 +197,7 @@ context load_context(const std::string& config_path, const overrides& o) {
     ctx.config = io::load_run_config(config_path);
     if (!o.store.empty()) ctx.config.store = o.store;
     if (!o.batches.empty()) ctx.config.batches = o.batches;
+    if (o.zero_means_below_loq) ctx.config.zero_means_below_loq = true;
     ctx.models = io::load_model_set(ctx.config.models_dir, ctx.config.model_set);
     ctx.model_hash = io::model_set_hash(ctx.config.models_dir, ctx.config.model_set);
     io::resolve_rules(ctx.config, ctx.models);

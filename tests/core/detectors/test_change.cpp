@@ -27,26 +27,26 @@ TEST(Change, EudaClasses) {
     EXPECT_EQ(wbe::detectors::to_string(change_class::increase), "increase");
 }
 
-// Hand-worked, quarterly from 2020Q1: 10, 10, 10, 10 | 10.5, 11.5, 25, 11
+// Hand-worked, quarterly from 2020Q1: 10, 10, 10, 10 | 10.5, 16, 25, 11
 // 2021Q1: YoY 10.5/10 − 1 = +5% stable → none;  QoQ +5% stable
-// 2021Q2: YoY 11.5/10 − 1 = +15% increase → watch;  QoQ 11.5/10.5 − 1 = +9.52% stable
+// 2021Q2: YoY 16/10 − 1 = +60% increase → watch (> +50%);  QoQ 16/10.5 − 1 = +52.4% increase
 // 2021Q3: YoY 25/10 − 1 = +150% > +100% → alert
 // 2021Q4: YoY 11/10 − 1 = +10% exactly: stable → none
 TEST(Change, HandWorkedYearOnYear) {
-    const auto d = change().run(wbe::test::quarterly({10, 10, 10, 10, 10.5, 11.5, 25, 11}));
+    const auto d = change().run(wbe::test::quarterly({10, 10, 10, 10, 10.5, 16, 25, 11}));
     for (int p = 0; p < 4; ++p) {
         EXPECT_EQ(d.campaigns[p].level, detection_level::not_evaluable);
         EXPECT_EQ(d.campaigns[p].reason.rfind("no campaign a year earlier (t = ", 0), 0u) << d.campaigns[p].reason;
     }
     EXPECT_NEAR(d.campaigns[4].statistic, 0.05, 1e-12);
     EXPECT_EQ(d.campaigns[4].level, detection_level::none);
-    EXPECT_NEAR(d.campaigns[5].statistic, 0.15, 1e-12);
+    EXPECT_NEAR(d.campaigns[5].statistic, 0.6, 1e-12);
     EXPECT_EQ(d.campaigns[5].level, detection_level::watch);
     EXPECT_EQ(d.campaigns[5].expected, 10.0);
-    EXPECT_NEAR(d.campaigns[5].upper_bound, 11.0, 1e-12);
+    EXPECT_NEAR(d.campaigns[5].upper_bound, 15.0, 1e-12);
     EXPECT_EQ(d.campaigns[5].reason,
-              "year-on-year +15% vs 2020Q2 (10): increase; quarter-on-quarter +9.52% vs 2021Q1 (10.5): stable; "
-              "year-on-year > watch 0.1");
+              "year-on-year +60% vs 2020Q2 (10): increase; quarter-on-quarter +52.4% vs 2021Q1 (10.5): increase; "
+              "year-on-year > watch 0.5");
     EXPECT_EQ(d.campaigns[6].level, detection_level::alert);
     EXPECT_EQ(d.campaigns[7].level, detection_level::none);
     EXPECT_NE(d.campaigns[7].reason.find("year-on-year +10% vs 2020Q4 (10): stable"), std::string::npos)
@@ -56,10 +56,10 @@ TEST(Change, HandWorkedYearOnYear) {
 TEST(Change, QuarterOnQuarterBasis) {
     change_options o;
     o.basis = "quarter";
-    const auto d = change(o).run(wbe::test::quarterly({10, 10.5, 12, 30}));
+    const auto d = change(o).run(wbe::test::quarterly({10, 10.5, 16, 40}));
     EXPECT_EQ(d.campaigns[0].reason.rfind("no campaign a quarter earlier", 0), 0u) << d.campaigns[0].reason;
     EXPECT_EQ(d.campaigns[1].level, detection_level::none);   // +5%
-    EXPECT_EQ(d.campaigns[2].level, detection_level::watch);  // 12/10.5 − 1 = +14.3%
+    EXPECT_EQ(d.campaigns[2].level, detection_level::watch);  // 16/10.5 − 1 = +52.4%
     EXPECT_EQ(d.campaigns[3].level, detection_level::alert);  // +150%
     EXPECT_NE(d.campaigns[3].reason.find("year-on-year: no campaign a year earlier"), std::string::npos);
 }
@@ -104,9 +104,9 @@ TEST(Change, TimeInDaysAndToleranceOfSamplingDates) {
     // ±0.125·365.25 = 45.7 days of a year.
     wbe::detectors::series s;
     s.units_per_year = 365.25;
-    s.campaigns = {{"2023Q1", 30.0, 10.0}, {"2024Q1", 400.0, 13.0}};
+    s.campaigns = {{"2023Q1", 30.0, 10.0}, {"2024Q1", 400.0, 16.0}};
     const auto d = change().run(s);
-    EXPECT_NEAR(d.campaigns[1].statistic, 0.3, 1e-12);
+    EXPECT_NEAR(d.campaigns[1].statistic, 0.6, 1e-12);
     EXPECT_EQ(d.campaigns[1].level, detection_level::watch);
     // 300 days is not a year (65 days off)
     s.campaigns[1].time = 330.0;
@@ -117,12 +117,12 @@ TEST(Change, OptionChecks) {
     change_options o;
     o.basis = "month";
     o.tolerance = 0.5;
-    o.alert = 0.05;
+    o.alert = 0.4;
     const auto problems = change::check(o);
     ASSERT_EQ(problems.size(), 3u);
     EXPECT_EQ(problems[0].to_string(), "<input>: basis = month: must be one of: year, quarter");
     EXPECT_EQ(problems[1].to_string(), "<input>: tolerance = 0.5: must be a number in (0, 0.125]");
-    EXPECT_EQ(problems[2].to_string(), "<input>: alert = 0.05: must be > stable = 0.1");
+    EXPECT_EQ(problems[2].to_string(), "<input>: alert = 0.4: must be > watch = 0.5");
 }
 
 }  // namespace

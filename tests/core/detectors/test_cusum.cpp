@@ -66,12 +66,15 @@ TEST(Cusum, ResetAfterAlarm) {
 // Hand-worked, reference `first`, window 4, raw scale: x = 10, 12, 11, 9 | 10, 14, 15.
 // mean 10.5, sd = √((0.25 + 2.25 + 0.25 + 2.25)/3) = √(5/3) = 1.290994
 // p5 (x=10): z = −0.387298 → C+ = max(0, −0.887298) = 0
+// with watch 2 and h 4:
 // p6 (x=14): z = 2.711088 → C+ = 2.211088 > watch 2
 // p7 (x=15): z = 3.485685 → C+ = 2.211088 + 3.485685 − 0.5 = 5.196773 > h 4
 TEST(Cusum, FirstReferenceWindowHandWorked) {
     cusum_options o;
     o.window = 4;
     o.log_scale = false;
+    o.watch = 2.0;
+    o.h = 4.0;
     const auto d = cusum(o).run(wbe::test::quarterly({10, 12, 11, 9, 10, 14, 15}));
     for (int p = 0; p < 4; ++p) {
         EXPECT_EQ(d.campaigns[p].level, detection_level::not_evaluable);
@@ -126,25 +129,25 @@ TEST(Cusum, LogScaleAndNonPositiveValues) {
     cusum_options o;
     o.mean = std::log(10.0);
     o.sd = 0.2;
-    const auto d = cusum(o).run(wbe::test::quarterly({10, 0, 10 * std::exp(0.6)}));
+    const auto d = cusum(o).run(wbe::test::quarterly({10, 0, 10 * std::exp(0.8)}));
     EXPECT_NEAR(d.campaigns[0].expected, 10.0, 1e-12);
     EXPECT_EQ(d.campaigns[1].level, detection_level::not_evaluable);
     EXPECT_NE(d.campaigns[1].reason.find("has no logarithm"), std::string::npos);
-    // z = 0.6/0.2 = 3 → C+ = 0 + 3 − 0.5 = 2.5 > watch 2
-    EXPECT_NEAR(d.campaigns[2].statistic, 2.5, 1e-12);
+    // z = 0.8/0.2 = 4 → C+ = 0 + 4 − 0.5 = 3.5 > watch 3
+    EXPECT_NEAR(d.campaigns[2].statistic, 3.5, 1e-12);
     EXPECT_EQ(d.campaigns[2].level, detection_level::watch);
 }
 
 TEST(Cusum, OptionChecks) {
     cusum_options o;
-    o.watch = 5.0;  // not below h = 4
+    o.watch = 5.0;  // not below h = 5
     o.reference = "median";
     o.sd = -1.0;
     const auto problems = cusum::check(o);
     ASSERT_EQ(problems.size(), 3u);
     EXPECT_EQ(problems[0].to_string(), "<input>: reference = median: must be one of: first, rolling");
     EXPECT_EQ(problems[1].to_string(), "<input>: sd = -1: must be a number > 0 or auto");
-    EXPECT_EQ(problems[2].to_string(), "<input>: watch = 5: must be < h = 4");
+    EXPECT_EQ(problems[2].to_string(), "<input>: watch = 5: must be < h = 5");
 }
 
 }  // namespace

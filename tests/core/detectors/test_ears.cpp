@@ -1,3 +1,6 @@
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
 // Tests for wbe/core/detectors/ears.hpp: EARS C1 upper bounds against R `surveillance`
 // (shared/reference/aberration, read in place), C2 and textbook C3 on a hand-worked case, the
 // minimum histories, constant baselines and censored values.

@@ -64,6 +64,19 @@ TEST(Ewma, AlertAndClipping) {
     EXPECT_NEAR(d.campaigns[6].statistic, -0.7465041190632825, 1e-10);
 }
 
+// Even degrees of freedom (window 5, df 4) at the same series: baseline 10, 12, 11, 9, 10
+// (mean 10.4, sd √1.3), T = 3.752783888 → p = 0.0099494815 (scipy t.sf, 4 df): just below
+// 0.01, so alert.
+TEST(Ewma, EvenDegreesOfFreedom) {
+    ewma_options o = hand_options();
+    o.window = 5;
+    o.min_history = 5;
+    const auto r = ewma(o).run(wbe::test::quarterly({10, 12, 11, 9, 10, 16})).campaigns[5];
+    EXPECT_NEAR(r.statistic, 3.752783888058457, 1e-12);
+    EXPECT_NEAR(r.p_value, 0.009949481502532892, 1e-12);
+    EXPECT_EQ(r.level, detection_level::alert);
+}
+
 TEST(Ewma, GuardBandAndMinHistory) {
     ewma_options o = hand_options();
     o.guard = 2;

@@ -10,6 +10,7 @@
 
 #include "wbe/core/analyte_model.hpp"
 #include "wbe/core/campaign.hpp"
+#include "wbe/core/censored_summary.hpp"
 #include "wbe/core/censoring.hpp"
 #include "wbe/core/sample.hpp"
 #include "wbe/core/site.hpp"
@@ -24,6 +25,15 @@ struct estimate_options {
     bool sorption_correction = false;    ///< L / (1 − f_sorb) with the model's sorbed fraction
     bool in_sewer_correction = false;    ///< first order with the model half-life and the site residence time
     uncertainty_options uncertainty;     ///< method none by default: deterministic only
+    /// Method choice for the censored-data summaries. Kaplan–Meier is *restricted* here (the
+    /// mass below the smallest detect sits at the smallest limit, not at the smallest detect):
+    /// a non-detect cannot exceed its limit, and the unrestricted variant can put a campaign's
+    /// mean above the mean with every non-detect at its limit.
+    censored_summary_options censored_summary = [] {
+        censored_summary_options o;
+        o.kaplan_meier.restricted = true;
+        return o;
+    }();
 };
 
 /// One site × residue × sample day. Plants carry the whole chain; venues (no flow, no
@@ -89,8 +99,36 @@ struct campaign_estimate {
     double p_exceed_alert;
     double threshold_watch;      ///< the thresholds those probabilities refer to
     double threshold_alert;
+    /// Censored-data summary of the daily values (consumption for plants, concentration for
+    /// venues; site rows only): the share of quantified days, and the mean and median by the
+    /// method the censored share allows (censored_summary.hpp), with that method's name and a
+    /// note (or the reason it is not estimable).
+    double detection_frequency;
+    std::string censored_method;
+    double censored_mean;
+    double censored_median;
+    std::string censored_note;
 
     campaign_estimate();
+};
+
+/// Censored-data summary of the pooled daily values of a group of sites in one campaign:
+/// venues of one type (concentration, ng/L) or plants of one district (consumption).
+struct group_summary {
+    std::string group_kind;  ///< `venue_type` or `district`
+    std::string group;
+    std::string analyte;
+    std::string campaign;
+    std::string metric;      ///< `concentration` or `consumption`
+    std::size_t n = 0;
+    std::size_t n_censored = 0;
+    double detection_frequency;
+    std::string method;      ///< censored_method name
+    double mean;
+    double median;
+    std::string note;        ///< method note, or why not estimable
+
+    group_summary();
 };
 
 struct estimate_summary {
@@ -108,6 +146,7 @@ struct estimate_summary {
 struct estimate_result {
     std::vector<daily_estimate> daily;
     std::vector<campaign_estimate> campaigns;
+    std::vector<group_summary> summaries;
     estimate_summary summary;
 };
 

@@ -54,8 +54,11 @@ inline constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
 }
 
 /// Uniform in the open interval (0, 1) from the top 53 bits: (k + 0.5) / 2^53.
+/// For k ≥ 2^52, k + 0.5 needs 54 bits and rounds to even, so k = 2^53 − 1 would give exactly
+/// 1; that one word maps to the largest double below 1 instead (every other value unchanged).
 [[nodiscard]] constexpr double to_open_unit(std::uint64_t w) noexcept {
-    return (static_cast<double>(w >> 11) + 0.5) * 0x1.0p-53;
+    const double u = (static_cast<double>(w >> 11) + 0.5) * 0x1.0p-53;
+    return u < 1.0 ? u : 0x1.fffffffffffffp-1;
 }
 
 /// Uniform in (0, 1) for (key, counter).

@@ -28,6 +28,10 @@ struct assay_read_options {
     /// Answers whether a site id exists (the reader does not own the sites table).
     std::function<bool(std::string_view)> site_exists;
     const model_set* models = nullptr;  ///< resolves analyte ids and aliases
+    /// Published tables (the EUDA's among them) write values below the LOQ as 0. With this
+    /// switch a 0 with an empty qualifier reads as `<LOQ` at the row's loq (which it then
+    /// needs); without it, such a 0 is a detected value below its lod and rejected.
+    bool zero_means_below_loq = false;
 };
 
 /// Parses and checks `text`, reported as coming from `source`. Throws wbe::input_error with

@@ -5,7 +5,7 @@
 /// custom code. Root attributes: `schema_version`, `engine_version`, `city`.
 ///
 /// Tables (dataset names): batches, samples, sites, flows, estimates_daily,
-/// estimates_campaign, flags, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
+/// estimates_campaign, summaries, flags, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
 /// inh); column lists are in data/README.md and README.md.
 ///
 /// Writing is whole-file and atomic: the new content goes to a temporary file beside the
@@ -26,8 +26,8 @@
 
 namespace wbe::io {
 
-/// 1: first release. 2: uncertainty columns (estimates, flags, runs); a version-1 store reads
-/// with those columns empty (NaN or "").
+/// 1: first release. 2: uncertainty and censored-summary columns (estimates, flags, runs) and the
+/// summaries table; a version-1 store reads with those empty (NaN, "" or no rows).
 inline constexpr int store_schema_version = 2;
 
 struct batch_record {
@@ -69,6 +69,7 @@ struct store_contents {
     std::string estimates_model_set;  ///< model set of the stored estimates
     std::vector<daily_estimate> daily;
     std::vector<campaign_estimate> campaigns;
+    std::vector<group_summary> summaries;
     std::vector<flag> flags;
     std::vector<run_record> runs;
 };

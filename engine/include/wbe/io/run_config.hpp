@@ -20,6 +20,7 @@ struct run_config {
     std::string sites;        ///< sites file (resolved), may be empty
     std::vector<std::string> flows;    ///< flow files (resolved)
     std::vector<std::string> batches;  ///< batch files (folders expanded to their *.csv, name order)
+    bool zero_means_below_loq = false; ///< batches code <LOQ as 0 (EUDA tables); see assay_csv.hpp
     std::string models_dir;
     std::string model_set = "default";
     estimate_options estimate;

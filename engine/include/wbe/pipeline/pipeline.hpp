@@ -49,6 +49,7 @@ struct run_summary {
 struct overrides {
     std::string store;                ///< store path instead of the config's
     std::vector<std::string> batches; ///< batch files instead of the config's
+    bool zero_means_below_loq = false; ///< the batches code <LOQ as 0 (EUDA tables)
 };
 
 /// The config with command-line overrides applied, and its model set loaded and checked.

@@ -37,7 +37,8 @@ std::vector<parameter_spec> change::parameters() {
     return {
         choice_spec("basis", d.basis, {"year", "quarter"},
                     "which change sets the level: year-on-year or quarter-on-quarter"),
-        real_spec("stable", d.stable, 0, inf, "fraction", "half-width of the stable band; above it watch (EUDA: 0.10)"),
+        real_spec("stable", d.stable, 0, inf, "fraction", "half-width of the EUDA stable band (EUDA: 0.10)"),
+        real_spec("watch", d.watch, 0, inf, "fraction", "change above which a campaign is watch (0.5 = +50%)", true),
         real_spec("alert", d.alert, 0, inf, "fraction", "change above which a campaign is alert (1 = doubling)", true),
         real_spec("tolerance", d.tolerance, 0, 0.125, "years",
                   "how far the partner campaign's time may be from exactly a quarter or a year earlier", true),
@@ -48,6 +49,7 @@ change_options change::options_from(const parameter_values& v) {
     change_options o;
     o.basis = v.choice("basis");
     o.stable = v.real("stable");
+    o.watch = v.real("watch");
     o.alert = v.real("alert");
     o.tolerance = v.real("tolerance");
     return o;
@@ -56,11 +58,12 @@ change_options change::options_from(const parameter_values& v) {
 std::vector<diagnostic> change::check(const change_options& o) {
     const auto specs = parameters();
     std::vector<diagnostic> out;
-    if (o.basis != "year" && o.basis != "quarter") out.push_back({{}, "basis", o.basis, "must be one of: year, quarter"});
+    if (o.basis != "year" && o.basis != "quarter") out.push_back(problem("basis", o.basis, "must be one of: year, quarter"));
     check_option(specs, "stable", o.stable, out);
+    check_option(specs, "watch", o.watch, out);
     check_option(specs, "alert", o.alert, out);
     check_option(specs, "tolerance", o.tolerance, out);
-    if (!(o.alert > o.stable)) add_problem(out, "alert", o.alert, "must be > stable = " + num(o.stable));
+    if (!(o.alert > o.watch)) add_problem(out, "alert", o.alert, "must be > watch = " + num(o.watch));
     return out;
 }
 
@@ -91,7 +94,7 @@ comparison compare(const series& s, std::size_t i, double lag_years, double tole
         if (cur.time - o.time > lag + tol) break;  // earlier campaigns are further away still
     }
     if (!c.partner) {
-        c.problem = std::string("no campaign ") + what + " earlier (t = " + num(cur.time - lag) + " +/- " + num(tol) + ")";
+        c.problem = std::string("no campaign ") + what + " earlier (t = " + exact(cur.time - lag) + " +/- " + exact(tol) + ")";
         return c;
     }
     const observation& p = *c.partner;
@@ -142,25 +145,26 @@ void change::evaluate(const series& s, std::vector<campaign_result>& out, explai
         const comparison year = compare(s, i, 1.0, o.tolerance, "a year");
         const comparison quarter = compare(s, i, 0.25, o.tolerance, "a quarter");
         const comparison& basis = yearly ? year : quarter;
-        const std::string both = describe(year, "year-on-year", o.stable) + "; " +
-                                 describe(quarter, "quarter-on-quarter", o.stable);
+        const auto both = [&] {
+            return describe(year, "year-on-year", o.stable) + "; " + describe(quarter, "quarter-on-quarter", o.stable);
+        };
         if (!basis.found) {
-            r.reason = basis.problem + " (" + both + ")";
+            r.reason = basis.problem + " (" + both() + ")";
             continue;
         }
         r.statistic = basis.change;
         r.expected = basis.partner->value;
-        r.upper_bound = basis.partner->value * (1.0 + o.stable);
-        const detection_level lo = level_above(basis.lo, o.stable + boundary_eps, o.alert + boundary_eps);
-        const detection_level hi = level_above(basis.hi, o.stable + boundary_eps, o.alert + boundary_eps);
+        r.upper_bound = basis.partner->value * (1.0 + o.watch);
+        const detection_level lo = level_above(basis.lo, o.watch + boundary_eps, o.alert + boundary_eps);
+        const detection_level hi = level_above(basis.hi, o.watch + boundary_eps, o.alert + boundary_eps);
         const detection_level level = lo == hi ? lo : detection_level::not_evaluable;
         set_level(r, level, e, [&] {
-            std::string text = both;
+            std::string text = both();
             if (level == detection_level::not_evaluable)
                 text += "; censored: level between " + std::string(to_string(lo)) + " and " + std::string(to_string(hi));
             else if (level != detection_level::none)
                 text += "; " + std::string(yearly ? "year-on-year" : "quarter-on-quarter") +
-                        crossed(level, o.stable, o.alert);
+                        crossed(level, o.watch, o.alert);
             return text;
         });
     }

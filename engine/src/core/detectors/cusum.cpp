@@ -60,7 +60,7 @@ std::vector<diagnostic> cusum::check(const cusum_options& o) {
     check_option(specs, "h", o.h, out);
     check_option(specs, "watch", o.watch, out);
     if (o.reference != "first" && o.reference != "rolling")
-        out.push_back({{}, "reference", o.reference, "must be one of: first, rolling"});
+        out.push_back(problem("reference", o.reference, "must be one of: first, rolling"));
     check_option(specs, "window", o.window, out);
     check_option(specs, "guard", o.guard, out);
     check_option(specs, "min_history", o.min_history, out);

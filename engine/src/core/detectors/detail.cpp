@@ -19,6 +19,13 @@ std::string num(double v) {
     return buf;
 }
 
+std::string exact(double v) {
+    if (!std::isfinite(v)) return num(v);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
 std::string percent(double fraction) {
     if (std::isnan(fraction)) return "nan";
     if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
@@ -67,6 +74,38 @@ double student_t_upper_p(double t, double df) {
     if (std::isnan(t) || !(df > 0.0)) return nan;
     if (t == inf) return 0.0;
     if (t == -inf) return 1.0;
+    if (df == std::floor(df) && df <= 1000.0) {
+        // Integer ν: the closed form of Abramowitz & Stegun 26.7.3–26.7.4, with θ = atan(t/√ν),
+        //   ν odd:  A = (2/π)[θ + sinθ (cosθ + (2/3)cos³θ + … + (2·4⋯(ν−3))/(1·3⋯(ν−2)) cos^(ν−2)θ)]
+        //   ν even: A = sinθ [1 + (1/2)cos²θ + … + (1·3⋯(ν−3))/(2·4⋯(ν−2)) cos^(ν−2)θ]
+        // where A = F(t) − F(−t), so the upper tail is (1 − A)/2. A few ns instead of the
+        // incomplete beta; below 1e-8 the subtraction loses relative digits, so Boost takes over.
+        const int nu = static_cast<int>(df);
+        const double theta = std::atan(t / std::sqrt(df));
+        const double c = std::cos(theta), s = std::sin(theta), c2 = c * c;
+        double a;
+        if (nu % 2 == 1) {
+            double sum = 0.0;
+            if (nu > 1) {
+                double term = c;
+                sum = c;
+                for (int k = 3; k <= nu - 2; k += 2) {
+                    term *= c2 * (k - 1) / k;
+                    sum += term;
+                }
+            }
+            a = 2.0 / 3.14159265358979323846 * (theta + s * sum);
+        } else {
+            double term = 1.0, sum = 1.0;
+            for (int k = 2; k <= nu - 2; k += 2) {
+                term *= c2 * (k - 1) / k;
+                sum += term;
+            }
+            a = s * sum;
+        }
+        const double p = 0.5 * (1.0 - a);
+        if (p > 1e-8) return p;
+    }
     const boost::math::students_t dist(df);
     return boost::math::cdf(boost::math::complement(dist, t));
 }
@@ -133,8 +172,16 @@ parameter_spec choice_spec(std::string name, std::string def, std::vector<std::s
     return s;
 }
 
+diagnostic problem(std::string field, std::string value, std::string rule) {
+    diagnostic d;
+    d.field = std::move(field);
+    d.value = std::move(value);
+    d.rule = std::move(rule);
+    return d;
+}
+
 void add_problem(std::vector<diagnostic>& out, std::string field, double value, std::string rule) {
-    out.push_back({{}, std::move(field), format_parameter(value), std::move(rule)});
+    out.push_back(problem(std::move(field), format_parameter(value), std::move(rule)));
 }
 
 }  // namespace wbe::detectors::detail

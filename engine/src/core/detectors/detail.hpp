@@ -19,6 +19,8 @@ inline constexpr double inf = std::numeric_limits<double>::infinity();
 
 /// `%.4g`, with `inf`/`-inf`/`nan` spelled out.
 [[nodiscard]] std::string num(double v);
+/// A time or other value that needs its digits (`%.10g`): 2019.125 stays 2019.125.
+[[nodiscard]] std::string exact(double v);
 /// A relative change as a signed percentage, e.g. `+23%`, `-4.5%`.
 [[nodiscard]] std::string percent(double fraction);
 /// "1 previous campaign" / "4 previous campaigns".
@@ -112,6 +114,10 @@ void throw_if_invalid(const std::vector<diagnostic>& problems);
 [[nodiscard]] parameter_spec boolean_spec(std::string name, bool def, std::string meaning);
 [[nodiscard]] parameter_spec choice_spec(std::string name, std::string def, std::vector<std::string> choices,
                                          std::string meaning);
+
+/// A diagnostic without a location (the configuration reader adds it). Built member by member:
+/// GCC 12 warns falsely about `diagnostic{{}, ...}` (-Wmaybe-uninitialized on location::file).
+[[nodiscard]] diagnostic problem(std::string field, std::string value, std::string rule);
 
 /// Appends `rule` for `field` = `value` to `out`.
 void add_problem(std::vector<diagnostic>& out, std::string field, double value, std::string rule);

@@ -67,14 +67,14 @@ void check_time_order(const series& s) {
     for (const auto& o : s.campaigns) {
         if (std::isnan(o.time)) continue;
         if (previous && !(o.time > previous->time))
-            throw_input_error({}, "time", detail::num(o.time),
-                              "campaign " + o.campaign + " (t = " + detail::num(o.time) + ") is not after campaign " +
-                                  previous->campaign + " (t = " + detail::num(previous->time) +
+            throw_input_error({}, "time", detail::exact(o.time),
+                              "campaign " + o.campaign + " (t = " + detail::exact(o.time) + ") is not after campaign " +
+                                  previous->campaign + " (t = " + detail::exact(previous->time) +
                                   "): a series must be in strictly increasing time order");
         previous = &o;
     }
     if (!(s.units_per_year > 0.0) || !std::isfinite(s.units_per_year))
-        throw_input_error({}, "units_per_year", detail::num(s.units_per_year), "must be a finite number > 0");
+        throw_input_error({}, "units_per_year", detail::exact(s.units_per_year), "must be a finite number > 0");
 }
 
 }  // namespace

@@ -58,7 +58,17 @@ std::vector<diagnostic> ewma::check(const ewma_options& o) {
     return out;
 }
 
-ewma::ewma(const ewma_options& options) : options_(options) { throw_if_invalid(check(options_)); }
+ewma::ewma(const ewma_options& options) : options_(options) {
+    throw_if_invalid(check(options_));
+    // The quantiles depend only on the degrees of freedom: computed once, not per campaign.
+    const auto n = static_cast<std::size_t>(options_.window);
+    q_watch_.assign(n, nan);
+    q_alert_.assign(n, nan);
+    for (std::size_t df = 1; df < n; ++df) {
+        q_watch_[df] = student_t_upper_quantile(options_.watch_p, static_cast<double>(df));
+        q_alert_[df] = student_t_upper_quantile(options_.alert_p, static_cast<double>(df));
+    }
+}
 
 std::size_t ewma::min_history() const noexcept { return static_cast<std::size_t>(options_.min_history + options_.guard); }
 
@@ -118,8 +128,8 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         const auto level_at = [&](double x) { return level_below(p_at(x), o.watch_p, o.alert_p); };
         const double t = standardise(smoothed, mu, sigma);
         const double pv = student_t_upper_p(t, df);
-        const double q_watch = student_t_upper_quantile(o.watch_p, df);
-        const double q_alert = student_t_upper_quantile(o.alert_p, df);
+        const double q_watch = q_watch_[n - 1];
+        const double q_alert = q_alert_[n - 1];
         r.statistic = t;
         r.p_value = pv;
         r.expected = unscale(mu);

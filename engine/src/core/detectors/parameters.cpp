@@ -8,6 +8,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "detail.hpp"
+
 namespace wbe::detectors {
 
 namespace {
@@ -142,15 +144,15 @@ const parameter_spec* parameter_values::find(std::string_view key) const noexcep
 std::optional<diagnostic> parameter_values::set(std::string_view key, std::string_view text) {
     for (std::size_t i = 0; i < specs_.size(); ++i) {
         if (specs_[i].name != key) continue;
-        if (auto rule = check_text(specs_[i], text)) return diagnostic{{}, std::string(key), std::string(text), *rule};
+        if (auto rule = check_text(specs_[i], text)) return detail::problem(std::string(key), std::string(text), *rule);
         texts_[i] = std::string(trim(text));
         set_[i] = true;
         return std::nullopt;
     }
     std::vector<std::string> names;
     for (const auto& s : specs_) names.push_back(s.name);
-    return diagnostic{{}, std::string(key), std::string(text),
-                      "unknown parameter of " + detector_ + (names.empty() ? "" : "; known: " + join(names))};
+    return detail::problem(std::string(key), std::string(text),
+                           "unknown parameter of " + detector_ + (names.empty() ? "" : "; known: " + join(names)));
 }
 
 std::size_t parameter_values::index_of(std::string_view key, parameter_type expected) const {
@@ -197,7 +199,7 @@ void check_option(const std::vector<parameter_spec>& specs, std::string_view nam
                   std::vector<diagnostic>& out) {
     for (const auto& s : specs)
         if (s.name == name) {
-            if (auto rule = check_number(s, value)) out.push_back({{}, s.name, format_parameter(value), *rule});
+            if (auto rule = check_number(s, value)) out.push_back(detail::problem(s.name, format_parameter(value), *rule));
             return;
         }
     throw std::logic_error("no parameter " + std::string(name) + " declared");

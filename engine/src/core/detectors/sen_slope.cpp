@@ -39,11 +39,6 @@ double sorted_median(const std::vector<double>& v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-double median_of(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return sorted_median(v);
-}
-
 // Tie-group statistics of one variable: Σt(t−1)(2t+5), Σt(t−1)(t−2), Σt(t−1).
 struct tie_sums {
     double a = 0.0, b = 0.0, c = 0.0;
@@ -90,21 +85,39 @@ double at_rank(const std::vector<double>& sorted, double rank) {
     return sorted[i] + (rank - lo) * (sorted[i + 1] - sorted[i]);
 }
 
+bool wants_interval(double confidence) { return confidence > 0.0 && confidence < 1.0; }
+
+// Median by selection (reorders v); NaN when empty.
+double select_median(std::vector<double>& v) {
+    const std::size_t n = v.size();
+    if (n == 0) return nan;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return n % 2 ? *mid : 0.5 * (*std::max_element(v.begin(), mid) + *mid);
+}
+
 sen_slope_result finish(const std::vector<point>& all, std::vector<double> slopes, double var_s, double confidence) {
     sen_slope_result r;
     r.n = all.size();
     r.n_slopes = slopes.size();
     r.var_s = var_s;
     if (slopes.empty()) return r;
-    std::sort(slopes.begin(), slopes.end());
-    r.slope = sorted_median(slopes);
+    const bool interval = wants_interval(confidence) && var_s > 0.0;
+    if (interval) {
+        std::sort(slopes.begin(), slopes.end());
+        r.slope = sorted_median(slopes);
+    } else {
+        r.slope = select_median(slopes);
+    }
     std::vector<double> t, x;
+    t.reserve(all.size());
+    x.reserve(all.size());
     for (const auto& q : all) {
         t.push_back(q.t);
         x.push_back(q.x);
     }
-    r.intercept = median_of(std::move(x)) - r.slope * median_of(std::move(t));
-    if (confidence > 0.0 && confidence < 1.0 && var_s > 0.0) {
+    r.intercept = select_median(x) - r.slope * select_median(t);
+    if (interval) {
         // z_{1−α/2} = √2 · erfc⁻¹(α)
         const double z = std::sqrt(2.0) * boost::math::erfc_inv(1.0 - confidence);
         const double c = z * std::sqrt(var_s);
@@ -122,7 +135,7 @@ sen_slope_result sen_slope(std::span<const double> t, std::span<const double> x,
     std::vector<double> slopes;
     slopes.reserve(p.size() * (p.size() > 0 ? p.size() - 1 : 0) / 2);
     add_slopes(p, slopes);
-    return finish(p, std::move(slopes), kendall_variance(p), confidence);
+    return finish(p, std::move(slopes), wants_interval(confidence) ? kendall_variance(p) : nan, confidence);
 }
 
 sen_slope_result seasonal_sen_slope(std::span<const double> t, std::span<const double> x, std::span<const int> season,
@@ -136,10 +149,10 @@ sen_slope_result seasonal_sen_slope(std::span<const double> t, std::span<const d
             all.push_back({t[i], x[i]});
         }
     std::vector<double> slopes;
-    double var_s = 0.0;
+    double var_s = wants_interval(confidence) ? 0.0 : nan;
     for (const auto& [label, p] : by_season) {
         add_slopes(p, slopes);
-        var_s += kendall_variance(p);
+        if (wants_interval(confidence)) var_s += kendall_variance(p);
     }
     return finish(all, std::move(slopes), var_s, confidence);
 }

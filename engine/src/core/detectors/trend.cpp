@@ -117,12 +117,15 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             continue;
         }
         const mann_kendall_result mk = o.seasonal ? seasonal_kendall(codes, seasons) : mann_kendall(codes);
-        const sen_slope_result sen = o.seasonal ? seasonal_sen_slope(times, ys, seasons) : sen_slope(times, ys);
+        const sen_slope_result sen =
+            o.seasonal ? seasonal_sen_slope(times, ys, seasons, 0.0) : sen_slope(times, ys, 0.0);  // no interval
         const std::size_t n = p - begin + 1;
-        const std::string span = campaigns(n, "campaign") + " (" + s.campaigns[index[begin]].campaign + " to " +
-                                 s.campaigns[index[p]].campaign + ")";
+        const auto span = [&] {
+            return campaigns(n, "campaign") + " (" + s.campaigns[index[begin]].campaign + " to " +
+                   s.campaigns[index[p]].campaign + ")";
+        };
         if (!(mk.var_s > 0.0)) {
-            r.reason = (o.seasonal ? "no season has two distinct values in " : "all values tied in ") + span +
+            r.reason = (o.seasonal ? "no season has two distinct values in " : "all values tied in ") + span() +
                        (n_censored ? " after tying censored values below " + num(limit) : std::string());
             continue;
         }
@@ -137,7 +140,7 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             const double per_year = sen.slope * s.units_per_year;
             const std::string slope_text = o.log_scale ? percent(std::expm1(per_year)) + " per year"
                                                        : num(per_year) + " per year";
-            return std::string(o.seasonal ? "seasonal Kendall" : "Mann-Kendall") + " over " + span + ": S = " +
+            return std::string(o.seasonal ? "seasonal Kendall" : "Mann-Kendall") + " over " + span() + ": S = " +
                    num(mk.s) + ", Z = " + num(mk.z) + ", p = " + num(mk.p) + crossed(raw, o.watch_p, o.alert_p, " < ") +
                    "; Sen slope " + slope_text + (rising ? "" : raw != detection_level::none ? " (not rising)" : "") +
                    (n_censored ? "; " + campaigns(n_censored, "censored value") + ": values below " + num(limit) +

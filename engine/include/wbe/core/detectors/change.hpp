@@ -8,13 +8,18 @@
 /// earlier campaign whose time is t − lag within ± `tolerance` (lag and tolerance in years,
 /// converted with series::units_per_year), so a gap never pairs the wrong campaigns.
 ///
-/// EUDA class (EUDA wastewater reports; science.md §5): stable when |change| ≤ 10%, otherwise
-/// increase or decrease. level (on the `basis` change): watch when change > `stable` (an EUDA
-/// increase), alert when change > `alert` (default +100%, a doubling: with ~15% analysis and
-/// ~10% sampling RSD per campaign, the ratio of two campaigns has a ln-SD near 0.3, and ln 2 is
-/// about 2.3 of those — our choice). statistic = the basis change (a fraction); expected = the
-/// partner's value; upper_bound = partner · (1 + stable); p-value: none. The reason gives both
-/// changes and their classes.
+/// EUDA class (EUDA wastewater reports; science.md §5): stable when |change| ≤ `stable` (10%),
+/// otherwise increase or decrease (boundaries with a 1e-12 tolerance, so that 11/10 − 1 reads
+/// as the 10% it is). The class is descriptive: the EUDA band was made for annual city means
+/// over 7 days, and one campaign against another moves by more than 10% by noise alone.
+///
+/// level (on the `basis` change): watch when change > `watch` (+50%), alert when change >
+/// `alert` (+100%, a doubling) — our choice. With a campaign ln-SD of 0.25 (15% analysis, 10%
+/// sampling, day-to-day scatter), the ratio of two in-control campaigns has ln-SD 0.35, so
+/// these are exceeded by 12.6% and 2.5% of campaigns (2.8% and 0.05% at ln-SD 0.15); a +10%
+/// level would be exceeded by 39% (33%). statistic = the basis change (a fraction);
+/// expected = the partner's value; upper_bound = partner · (1 + watch); p-value: none. The
+/// reason gives both changes and their classes.
 ///
 /// Censored values: the change is bounded, [lo_t/hi_p − 1, hi_t/lo_p − 1] with the ranges of
 /// detector.hpp (an unknown lower end of the partner makes the upper bound +∞), and the level
@@ -38,8 +43,9 @@ enum class change_class : std::uint8_t { stable, increase, decrease };
 
 struct change_options {
     std::string basis = "year";  ///< `year` (year-on-year) or `quarter` (quarter-on-quarter) sets the level
-    double stable = 0.10;        ///< half-width of the stable band; above it watch (EUDA: 10%)
-    double alert = 1.0;          ///< change above which alert (> stable)
+    double stable = 0.10;        ///< half-width of the EUDA stable band (the class, not the level)
+    double watch = 0.5;          ///< change above which watch (+50%)
+    double alert = 1.0;          ///< change above which alert (+100%; > watch)
     double tolerance = 0.125;    ///< years: how far the partner's time may be from t − lag
 };
 

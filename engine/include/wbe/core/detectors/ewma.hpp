@@ -65,6 +65,8 @@ protected:
 
 private:
     ewma_options options_;
+    std::vector<double> q_watch_;  ///< t_{1−watch_p, df} for df = 0..window−1 (index = df; [0] unused)
+    std::vector<double> q_alert_;  ///< t_{1−alert_p, df}
 };
 
 }  // namespace wbe::detectors

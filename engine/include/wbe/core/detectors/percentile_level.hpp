@@ -27,8 +27,8 @@
 /// Departures from NWSS, for quarterly data (4 points a year, where NWSS has ~100):
 /// - look-back counted in campaigns: 8 = the NWSS 24 months; NWSS requires 56 days of data, we
 ///   require `min_history` = 4 previous campaigns (one year, each season once);
-/// - the window holds previous campaigns only (NWSS recomputes its baseline twice a year, so a
-///   new peak is usually outside it; here it always is);
+/// - the window holds previous campaigns only, so a new peak never widens its own SD (our
+///   choice; the NWSS 24-month window can contain the sample being judged);
 /// - with n ≤ 10 the lower-nearest-rank 10th percentile is the minimum of the window; this is
 ///   the definition applied as written, and the reason states the window size;
 /// - min_sd 0.1 ln units floors the SD (NWSS has none), as in rolling_baseline; set it to 0 for

@@ -44,6 +44,8 @@ struct sen_slope_result {
 
 /// Sen slope of `x` over `t` (same length; pairs where either is NaN are left out).
 /// No pair with distinct times gives NaN slope and intercept. O(n²) memory and time.
+/// A `confidence` outside (0, 1), e.g. 0, skips the interval (and var(S)): lower, upper and
+/// var_s stay NaN, and the slope is found by selection instead of a full sort.
 [[nodiscard]] sen_slope_result sen_slope(std::span<const double> t, std::span<const double> x,
                                          double confidence = 0.95);
 

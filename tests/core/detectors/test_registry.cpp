@@ -1,0 +1,174 @@
+// Tests for wbe/core/detectors/registry.hpp: every detector is reachable by name with valid
+// defaults, configuration problems are reported per key, and one invariant battery runs every
+// registered detector over awkward series (empty, short, gaps, zeros, censored, constant, long).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "detector_test_support.hpp"
+#include "wbe/core/detectors/registry.hpp"
+#include "wbe/core/detectors/rolling_baseline.hpp"
+
+namespace {
+
+using namespace wbe::detectors;
+
+TEST(Registry, NamesAndKinds) {
+    EXPECT_EQ(detector_names(),
+              "rolling_baseline, percentile_level, ears_c1, ears_c2, ears_c3, cusum, ewma, trend, peer_rank, change");
+    ASSERT_NE(find_detector("peer_rank"), nullptr);
+    EXPECT_EQ(find_detector("peer_rank")->input, input_kind::cross_section);
+    EXPECT_EQ(find_detector("trend")->input, input_kind::series);
+    EXPECT_EQ(find_detector("threshold"), nullptr);  // the threshold rules live in threshold.hpp
+}
+
+TEST(Registry, EveryEntryDeclaresItsParametersAndBuildsFromDefaults) {
+    for (const auto& e : detector_registry()) {
+        SCOPED_TRACE(e.name);
+        EXPECT_FALSE(e.summary.empty());
+        std::set<std::string> names;
+        for (const auto& p : e.parameters) {
+            EXPECT_TRUE(names.insert(p.name).second) << "duplicate " << p.name;
+            EXPECT_FALSE(p.meaning.empty()) << p.name;
+            EXPECT_FALSE(check_text(p, p.default_text).has_value()) << p.name << " default " << p.default_text;
+        }
+        const auto defaults = e.defaults();
+        EXPECT_TRUE(e.check(defaults).empty());
+        if (e.input == input_kind::series) {
+            ASSERT_TRUE(e.make_series);
+            EXPECT_EQ(e.make_series(defaults)->name(), e.name);
+        } else {
+            ASSERT_TRUE(e.make_cross_section);
+            EXPECT_EQ(e.make_cross_section(defaults)->name(), e.name);
+        }
+    }
+}
+
+// The declared defaults are the C++ defaults (specs are built from a default options struct).
+TEST(Registry, DeclaredDefaultsAreTheOptionDefaults) {
+    const auto* e = find_detector("rolling_baseline");
+    const auto o = rolling_baseline::options_from(e->defaults());
+    const rolling_baseline_options d;
+    EXPECT_EQ(o.window, d.window);
+    EXPECT_EQ(o.min_history, d.min_history);
+    EXPECT_EQ(o.guard, d.guard);
+    EXPECT_EQ(o.exclude_alerts, d.exclude_alerts);
+    EXPECT_EQ(o.watch_z, d.watch_z);
+    EXPECT_EQ(o.alert_z, d.alert_z);
+    EXPECT_EQ(o.min_sd, d.min_sd);
+}
+
+// What a YAML reader does with `rolling_baseline: {window: 4, min_history: 6, alert_z: 1}`:
+// single values pass, the cross-field rules come back naming the key to point at.
+TEST(Registry, ConfigurationProblemsNameTheKey) {
+    const auto* e = find_detector("rolling_baseline");
+    auto v = e->defaults();
+    EXPECT_FALSE(v.set("window", "4").has_value());
+    EXPECT_FALSE(v.set("min_history", "6").has_value());
+    EXPECT_FALSE(v.set("alert_z", "1").has_value());
+    const auto problems = e->check(v);
+    ASSERT_EQ(problems.size(), 2u);
+    EXPECT_EQ(problems[0].field, "min_history");
+    EXPECT_EQ(problems[0].to_string(), "<input>: min_history = 6: must be <= window = 4");
+    EXPECT_EQ(problems[1].field, "alert_z");
+    EXPECT_THROW((void)e->make_series(v), wbe::config_error);
+    const auto unknown = v.set("lookback", "8");
+    ASSERT_TRUE(unknown.has_value());
+    EXPECT_EQ(unknown->rule,
+              "unknown parameter of rolling_baseline; known: window, min_history, guard, exclude_alerts, watch_z, "
+              "alert_z, min_sd");
+}
+
+TEST(Registry, EarsVariantsHaveTheirOwnDefaults) {
+    EXPECT_EQ(find_detector("ears_c1")->defaults().real("alert"), 3.0);
+    EXPECT_EQ(find_detector("ears_c3")->defaults().real("alert"), 2.0);
+    EXPECT_EQ(find_detector("ears_c3")->make_series(find_detector("ears_c3")->defaults())->min_history(), 11u);
+}
+
+// ---- The invariant battery ----
+
+std::vector<std::pair<std::string, series>> fixtures() {
+    std::vector<std::pair<std::string, series>> f;
+    f.emplace_back("empty", series{});
+    f.emplace_back("one", wbe::test::quarterly({10}));
+    f.emplace_back("all missing", wbe::test::quarterly({wbe::test::nan, wbe::test::nan, wbe::test::nan}));
+    f.emplace_back("constant", wbe::test::quarterly(std::vector<double>(16, 7.0)));
+    f.emplace_back("zeros and negatives", wbe::test::quarterly({0, 5, -1, 6, 0, 7, 5, 6, 0, 8, 9, 0, 7}));
+    auto gappy = wbe::test::quarterly({10, wbe::test::nan, 12, 11, wbe::test::nan, wbe::test::nan, 13, 9, 10, 30, 11});
+    f.emplace_back("gaps", gappy);
+    auto censored = wbe::test::quarterly({3, 3, 12, 3, 11, 13, 3, 10, 12, 40, 3, 11, 12, 3});
+    for (std::size_t i : {0u, 1u, 3u, 6u, 10u, 13u}) wbe::test::censor(censored, i, 3.0, 6.0);
+    f.emplace_back("censored", censored);
+    auto no_time = wbe::test::quarterly({10, 11, 12, 13, 14, 15, 16, 17, 18});
+    for (auto& o : no_time.campaigns) o.time = wbe::test::nan;
+    f.emplace_back("no times", no_time);
+    std::mt19937 rng(42);
+    std::lognormal_distribution<double> ln(2.0, 0.3);
+    std::vector<double> random(40);
+    for (auto& x : random) x = ln(rng);
+    random[33] *= 8.0;  // a spike
+    f.emplace_back("random 40 with a spike", wbe::test::quarterly(random));
+    return f;
+}
+
+TEST(Registry, EverySeriesDetectorSurvivesAwkwardSeries) {
+    for (const auto& e : detector_registry()) {
+        if (e.input != input_kind::series) continue;
+        const auto detector = e.make_series(e.defaults());
+        for (const auto& [label, s] : fixtures()) {
+            SCOPED_TRACE(e.name + " on " + label);
+            detection d;
+            ASSERT_NO_THROW(d = detector->run(s));
+            ASSERT_EQ(d.campaigns.size(), s.campaigns.size());
+            EXPECT_EQ(d.summary.n_none + d.summary.n_watch + d.summary.n_alert + d.summary.n_not_evaluable,
+                      s.campaigns.size());
+            std::size_t with_value = 0;
+            for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+                const auto& r = d.campaigns[i];
+                EXPECT_EQ(r.campaign, s.campaigns[i].campaign);
+                EXPECT_FALSE(r.reason.empty()) << "campaign " << i << " " << to_string(r.level);
+                EXPECT_EQ(r.reason.find('\n'), std::string::npos) << "one line";
+                if (std::isnan(s.campaigns[i].value)) {
+                    EXPECT_EQ(r.level, detection_level::not_evaluable);
+                    continue;
+                }
+                // below the stated minimum history nothing is evaluated
+                if (with_value++ < detector->min_history()) {
+                    EXPECT_EQ(r.level, detection_level::not_evaluable) << i;
+                }
+                if (r.level == detection_level::watch || r.level == detection_level::alert) {
+                    EXPECT_FALSE(std::isnan(r.statistic)) << i;
+                }
+            }
+        }
+    }
+}
+
+TEST(Registry, PlantedSpikeIsFoundByTheBaselineDetectors) {
+    const auto all = fixtures();
+    const series& s = all.back().second;
+    for (const char* name : {"rolling_baseline", "percentile_level", "ewma"}) {
+        const auto* e = find_detector(name);
+        const auto d = e->make_series(e->defaults())->run(s);
+        EXPECT_EQ(d.campaigns[33].level, detection_level::alert) << name << ": " << d.campaigns[33].reason;
+    }
+}
+
+TEST(Registry, PeerRankSurvivesAwkwardCrossSections) {
+    const auto* e = find_detector("peer_rank");
+    const auto detector = e->make_cross_section(e->defaults());
+    cross_section c;
+    c.campaign = "2024Q1";
+    EXPECT_TRUE(detector->run(c).campaigns.empty());
+    c.sites = {{"A", "wwtp", wbe::test::nan}, {"B", "", 0.0}, {"C", "wwtp", -1.0}, {"D", "wwtp", 1e300}};
+    const auto d = detector->run(c);
+    ASSERT_EQ(d.campaigns.size(), 4u);
+    for (const auto& r : d.campaigns) EXPECT_FALSE(r.reason.empty());
+}
+
+}  // namespace

@@ -1,0 +1,143 @@
+// Tests for wbe/core/detectors/trend.hpp: a planted rise, flat and falling series, the seasonal
+// Kendall test with quarters, censored values (Helsel's recoding), gaps and the not_evaluable paths.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "detector_test_support.hpp"
+#include "wbe/core/detectors/trend.hpp"
+
+namespace {
+
+using wbe::detectors::detection_level;
+using wbe::detectors::trend;
+using wbe::detectors::trend_options;
+
+std::vector<double> geometric(double start, double factor, int n) {
+    std::vector<double> v;
+    for (int i = 0; i < n; ++i) v.push_back(start * std::pow(factor, i));
+    return v;
+}
+
+// Planted rise: +10% a quarter for 12 quarters. Window 12 at the last campaign:
+// S = 66, var(S) = 12·11·29/18 = 212.667, Z = 65/√212.667 = 4.457216, p = 8.3031e-6 → alert.
+// Sen slope of ln values = ln 1.1 per quarter = 4 ln 1.1 per year → +46.4% per year; the Sen line
+// passes through every point, so expected = the value itself.
+TEST(Trend, PlantedRiseIsAlert) {
+    const auto values = geometric(10.0, 1.1, 12);
+    const auto d = trend().run(wbe::test::quarterly(values));
+    const auto& r = d.campaigns[11];
+    EXPECT_NEAR(r.statistic, 4.45721562860432, 1e-12);
+    EXPECT_NEAR(r.p_value, 8.303107353564735e-06, 1e-15);
+    EXPECT_EQ(r.level, detection_level::alert);
+    EXPECT_NEAR(r.expected, values[11], 1e-9);
+    EXPECT_TRUE(std::isnan(r.upper_bound));
+    EXPECT_EQ(r.reason,
+              "Mann-Kendall over 12 campaigns (2020Q1 to 2022Q4): S = 66, Z = 4.457, p = 8.303e-06 < alert 0.05; "
+              "Sen slope +46.4% per year");
+    // From the 6th campaign on (5 previous) the rise is evaluable and already significant:
+    // n = 6: S = 15, var = 28.333, Z = 14/5.3229 = 2.6301, p = 0.00854
+    EXPECT_EQ(d.campaigns[4].level, detection_level::not_evaluable);
+    EXPECT_EQ(d.campaigns[4].reason, "needs 5 previous campaigns in the window, has 4");
+    EXPECT_EQ(d.campaigns[5].level, detection_level::alert);
+}
+
+TEST(Trend, FlatAndFallingSeriesAreNotFlagged) {
+    // flat with noise: S = 5 over 12 campaigns, far from significant
+    const auto flat = trend().run(wbe::test::quarterly({10, 12, 9, 11, 10, 13, 9, 12, 10, 11, 12, 10}));
+    EXPECT_EQ(flat.campaigns[11].level, detection_level::none);
+    // ties 10×4, 12×3, 9×2, 11×2: var = (12·11·29 − 4·3·13 − 3·2·11 − 2·1·9 − 2·1·9)/18 = 3570/18
+    EXPECT_NEAR(flat.campaigns[11].statistic, 4.0 / std::sqrt(3570.0 / 18.0), 1e-12);
+    // falling just as steeply: significant, but a fall is never flagged
+    const auto fall = trend().run(wbe::test::quarterly(geometric(100.0, 1.0 / 1.1, 12)));
+    EXPECT_EQ(fall.campaigns[11].level, detection_level::none);
+    EXPECT_LT(fall.campaigns[11].p_value, 0.001);
+    EXPECT_NE(fall.campaigns[11].reason.find("(not rising)"), std::string::npos) << fall.campaigns[11].reason;
+}
+
+// Seasonal series: Q1..Q4 base 10, 20, 15, 30, each season +10% a year for 3 years.
+// Plain Mann-Kendall: S = 24, Z = 1.57717, p = 0.1148 — the seasonal swing hides the rise.
+// Seasonal Kendall: each season 3 rising values, S = 4·3 = 12, var = 4·3.6667 = 14.667,
+// Z = 11/√14.667 = 2.872281, p = 0.004075 → alert; seasonal Sen slope = ln 1.1 per year (+10%).
+TEST(Trend, SeasonalKendallWithQuarters) {
+    std::vector<double> values;
+    const double base[] = {10, 20, 15, 30};
+    for (int i = 0; i < 12; ++i) values.push_back(base[i % 4] * std::pow(1.1, i / 4));
+    const auto s = wbe::test::quarterly(values);
+    const auto plain = trend().run(s).campaigns[11];
+    EXPECT_NEAR(plain.p_value, 0.11475673431864913, 1e-12);
+    EXPECT_EQ(plain.level, detection_level::none);
+    trend_options o;
+    o.seasonal = true;
+    const auto seasonal = trend(o).run(s).campaigns[11];
+    EXPECT_NEAR(seasonal.statistic, 2.8722813232690143, 1e-12);
+    EXPECT_NEAR(seasonal.p_value, 0.004075200091520409, 1e-12);
+    EXPECT_EQ(seasonal.level, detection_level::alert);
+    EXPECT_NE(seasonal.reason.find("seasonal Kendall over 12 campaigns"), std::string::npos);
+    EXPECT_NE(seasonal.reason.find("Sen slope +10% per year"), std::string::npos) << seasonal.reason;
+    // Seasonal needs the season of every campaign.
+    auto unseasoned = s;
+    unseasoned.campaigns[7].season = 0;
+    const auto r = trend(o).run(unseasoned).campaigns[11];
+    EXPECT_EQ(r.level, detection_level::not_evaluable);
+    EXPECT_EQ(r.reason, "the seasonal test needs the season of every campaign in the window; 2021Q4 has none");
+}
+
+// Censored values (Helsel): window 6, values <5 (sub 2.5), 2, 6, <5 (sub 2.5), 7, 8.
+// Recoded for S: T, T, 6, T, 7, 8 with T one tie below 5 → S = 10, one tie group of 3:
+// var = (6·5·17 − 3·2·11)/18 = 444/18, Z = 9/√(444/18) = 1.812121 (substitutes alone would give
+// a tie group of 2 only: var 492/18, Z = 1.721457).
+TEST(Trend, CensoredValuesAreTiedBelowTheHighestLimit) {
+    auto s = wbe::test::quarterly({2.5, 2, 6, 2.5, 7, 8});
+    wbe::test::censor(s, 0, 2.5, 5.0);
+    wbe::test::censor(s, 3, 2.5, 5.0);
+    const auto r = trend().run(s).campaigns[5];
+    EXPECT_NEAR(r.statistic, 9.0 / std::sqrt(444.0 / 18.0), 1e-12);
+    EXPECT_EQ(r.level, detection_level::watch);  // p = 0.070 < 0.10, rising
+    EXPECT_NE(r.reason.find("2 censored values: values below 5 tied for S, substitutes in the slope"), std::string::npos)
+        << r.reason;
+}
+
+TEST(Trend, AllTiedIsNotEvaluable) {
+    auto s = wbe::test::quarterly({3, 3, 3, 3, 3, 3});
+    for (std::size_t i = 0; i < 6; ++i) wbe::test::censor(s, i, 3.0, 6.0);
+    const auto r = trend().run(s).campaigns[5];
+    EXPECT_EQ(r.level, detection_level::not_evaluable);
+    EXPECT_EQ(r.reason, "all values tied in 6 campaigns (2020Q1 to 2021Q2) after tying censored values below 6");
+}
+
+TEST(Trend, GapsAndMissingTimes) {
+    auto s = wbe::test::quarterly(geometric(10.0, 1.1, 13));
+    s.campaigns[3].value = wbe::test::nan;  // a missing quarter: the window reaches over it
+    s.campaigns[5].time = wbe::test::nan;   // a campaign without a time cannot enter a Sen slope
+    const auto d = trend().run(s);
+    EXPECT_EQ(d.campaigns[3].reason, "no value for this campaign");
+    EXPECT_EQ(d.campaigns[5].reason, "no time for this campaign: the Sen slope needs real time");
+    EXPECT_EQ(d.campaigns[12].level, detection_level::alert);
+    EXPECT_NE(d.campaigns[12].reason.find("over 11 campaigns (2020Q1 to 2023Q1)"), std::string::npos);
+    // the Sen slope uses real time: the gaps do not bend it (still +10% a quarter)
+    EXPECT_NE(d.campaigns[12].reason.find("Sen slope +46.4% per year"), std::string::npos) << d.campaigns[12].reason;
+}
+
+TEST(Trend, SlopePerYearWithTimeInDays) {
+    auto s = wbe::test::quarterly(geometric(10.0, 1.1, 8));
+    for (auto& o : s.campaigns) o.time *= 365.25;  // same campaigns, time in days
+    s.units_per_year = 365.25;
+    const auto r = trend().run(s).campaigns[7];
+    EXPECT_NE(r.reason.find("Sen slope +46.4% per year"), std::string::npos) << r.reason;
+}
+
+TEST(Trend, OptionChecks) {
+    trend_options o;
+    o.window = 5;
+    o.min_history = 5;
+    o.watch_p = 0.01;
+    const auto problems = trend::check(o);
+    ASSERT_EQ(problems.size(), 2u);
+    EXPECT_EQ(problems[0].to_string(), "<input>: min_history = 5: must be <= window - 1 = 4");
+    EXPECT_EQ(problems[1].to_string(), "<input>: alert_p = 0.05: must be < watch_p = 0.01");
+}
+
+}  // namespace
