@@ -27,11 +27,10 @@
 ///
 /// Memory mode: `wbe_bench_mc --memory DRAWS [KEEP_LIMIT]` runs one plant × 7 days, one site
 /// estimate (daily, as above: 8 summarised series) with DRAWS draws on one thread and prints
-/// one JSON line with the process's peak RSS (getrusage) before and after. Above `keep_limit`
+/// one JSON line with the process's peak RSS (VmHWM) before and after the run. Above `keep_limit`
 /// (default 2^20) the engine takes its two-pass path.
 
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -40,6 +39,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -274,10 +274,18 @@ BENCHMARK_CAPTURE(bm_monte_carlo, 2t, 2u)->Name("monte_carlo_2t")->RangeMultipli
 
 // --- memory mode --------------------------------------------------------------------------------
 
+/// Peak resident set of this process image, KiB: VmHWM from /proc/self/status. (getrusage's
+/// ru_maxrss would do, but on Linux it also carries the peak of the image before execve — the
+/// Python interpreter that started us, ~14 MiB — so it cannot show a smaller peak.)
 long peak_rss_kib() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_maxrss;  // KiB on Linux
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kib = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::strtol(line + 6, nullptr, 10);
+    std::fclose(f);
+    return kib;
 }
 
 int memory_mode(int argc, char** argv) {

@@ -8,8 +8,13 @@
    not means). The executable checks its answers against the scalar chain before timing.
 2. `bench/peer_numpy.py` (the same computation written in numpy), same sizes, median of N
    repeats; it checks its own answers the same way.
-3. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
-   benchmark's bytes/s at the same size, and their ratio (fraction of copy bandwidth).
+3. `<build>/bin/wbe_bench_mc` (Monte Carlo uncertainty, 10^3-10^5 site-days x 10^4 draws, 1 and
+   2 threads), one invocation per size so that the big sizes get fewer repetitions, and its
+   numpy peer `bench/peer_numpy_mc.py`; then `wbe_bench_mc --memory DRAWS` in a subprocess per
+   draw count, its peak RSS read with os.wait4 (the engine's two-pass path above keep_limit).
+4. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
+   benchmark's bytes/s at the same size, and their ratio (fraction of copy bandwidth); the Monte
+   Carlo rows add the 2-thread speed-up. Then the memory table and the target verdicts.
 
 Exit status: 0 when every benchmark ran and checked its answer (whether or not the targets are
 met; the table says), 1 when a check failed or a program could not run.
@@ -31,6 +36,12 @@ HERE = Path(__file__).resolve().parent
 SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
 TARGET_RATIO = 3.0           # wbe / numpy at the largest sizes
 TARGET_COPY_FRACTION = 0.5   # kernel bytes/s / copy bytes/s at 10^7
+MC_SIZES = [10**3, 10**4, 10**5]  # site-days (x 10^4 draws)
+MC_MAX_REPETITIONS = {10**3: None, 10**4: 3, 10**5: 1}  # None: --repetitions; one call at 10^5 takes ~1 min
+TARGET_MC_RATIO = 10.0       # wbe / numpy, one core each
+TARGET_MC_SPEEDUP = 1.8      # wbe 2 threads / wbe 1 thread
+MEMORY_DRAWS = [10**5, 10**6, 2 * 10**6, 10**7]  # keep_limit = 2^20: the last two take the two-pass path
+TARGET_MEMORY_GROWTH = 0.10  # "flat": peak RSS at 10^7 draws within 10 % of the peak at 2*10^6
 PEER_PYTHON = "/usr/bin/python3"  # Debian's numpy lives there (toolchain.md)
 
 
@@ -97,6 +108,92 @@ def wbe_cv(report: dict) -> dict[tuple[str, int], float]:
     return out
 
 
+def medians_by_run(report: dict) -> dict[tuple[str, int], dict]:
+    """(stage, size) -> median real_time, items/s, counters and cv; a run with one repetition
+    (no aggregates) stands for itself."""
+    out: dict[tuple[str, int], dict] = {}
+    for b in report["benchmarks"]:
+        if b.get("error_occurred"):
+            continue
+        stage, size = b["run_name"].split("/")[:2]
+        key = (stage, int(size))
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                out.setdefault(key, {}).update(b, repetitions=b.get("repetitions"))
+            elif b.get("aggregate_name") == "cv":
+                out.setdefault(key, {})["cv"] = b["real_time"]
+    for b in report["benchmarks"]:
+        if b.get("run_type") == "iteration" and not b.get("error_occurred"):
+            stage, size = b["run_name"].split("/")[:2]
+            key = (stage, int(size))
+            if "items_per_second" not in out.get(key, {}):
+                out.setdefault(key, {}).update(b, repetitions=1)
+    return out
+
+
+def mc_repetitions(size: int, requested: int) -> int:
+    cap = MC_MAX_REPETITIONS.get(size)
+    return requested if cap is None else max(1, min(requested, cap))
+
+
+def run_wbe_mc(exe: Path, sizes: list[int], repetitions: int, min_time: float | None) -> tuple[list[dict], list[str]]:
+    """One wbe_bench_mc run per size (monte_carlo and monte_carlo_2t), fewer repetitions for the
+    big sizes. Returns the Google Benchmark reports and the failed checks."""
+    reports, errors = [], []
+    for n in sizes:
+        cmd = [str(exe), "--benchmark_format=json", f"--benchmark_filter=^monte_carlo(_2t)?/{n}/",
+               f"--benchmark_repetitions={mc_repetitions(n, repetitions)}"]
+        if min_time is not None:
+            cmd.append(f"--benchmark_min_time={min_time}")
+        print(f"running: {shlex.join(cmd)}", flush=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            fail(f"wbe_bench_mc exited with {proc.returncode}:\n{proc.stderr}")
+        try:
+            report = json.loads(proc.stdout)
+        except json.JSONDecodeError as e:
+            fail(f"wbe_bench_mc did not print JSON ({e}):\n{proc.stdout[:2000]}\n{proc.stderr}")
+        errors += sorted({f"{b['run_name']}: {b.get('error_message', '?')}"
+                          for b in report["benchmarks"] if b.get("error_occurred")})
+        reports.append(report)
+    return reports, errors
+
+
+def run_numpy_mc(sizes: list[int], repetitions: int, min_time: float | None) -> dict:
+    python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
+    cmd = [python, str(HERE / "peer_numpy_mc.py"), "--json", "--sizes", *map(str, sizes),
+           "--repetitions", *(str(mc_repetitions(n, repetitions)) for n in sizes)]
+    if min_time is not None:
+        cmd += ["--min-time", str(min_time)]
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"numpy Monte Carlo peer exited with {proc.returncode}:\n{proc.stderr}{proc.stdout[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def run_memory(exe: Path, draws: list[int]) -> list[dict]:
+    """Peak RSS of `wbe_bench_mc --memory D` (one plant x 7 days, one daily site estimate, one
+    thread): the program reports its VmHWM (/proc/self/status) before and after the run. The
+    child's rusage from os.wait4 is kept too, but Linux carries the pre-execve peak (this Python
+    process, ~14 MiB) into ru_maxrss, so it cannot show anything smaller than that."""
+    rows = []
+    for d in draws:
+        cmd = [str(exe), "--memory", str(d)]
+        print(f"running: {shlex.join(cmd)}", flush=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        out = proc.stdout.read()  # one short line; Popen.communicate would reap the child itself
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            fail(f"{shlex.join(cmd)} exited with {code}")
+        row = json.loads(out.strip().splitlines()[-1])
+        row["ru_maxrss_kib_wait4"] = usage.ru_maxrss  # KiB; floor = this interpreter's RSS (see above)
+        rows.append(row)
+    return rows
+
+
 def run_numpy(repetitions: int, min_time: float | None) -> dict:
     python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
     cmd = [python, str(HERE / "peer_numpy.py"), "--json", "--repetitions", str(repetitions)]
@@ -125,7 +222,11 @@ def main() -> None:
     ap.add_argument("--repetitions", type=int, default=5, help="repetitions; medians are reported (default 5)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="seconds per repetition for both wbe and numpy (default: Google Benchmark's 0.5 s, numpy 0.2 s)")
-    ap.add_argument("--skip-numpy", action="store_true", help="run only wbe_bench")
+    ap.add_argument("--skip-numpy", action="store_true", help="run only the wbe programs, not the numpy peers")
+    ap.add_argument("--mc-sizes", type=int, nargs="*", default=MC_SIZES,
+                    help="Monte Carlo sizes in site-days (default 1000 10000 100000; none: skip Monte Carlo)")
+    ap.add_argument("--memory-draws", type=int, nargs="*", default=MEMORY_DRAWS,
+                    help="draw counts for the peak-memory runs (default 1e5 1e6 2e6 1e7; none: skip)")
     args = ap.parse_args()
 
     build = Path(args.build).resolve()
@@ -137,6 +238,9 @@ def main() -> None:
     if btype and btype != "Release":
         print(f"warning: {build} is a {btype} build; numbers are only meaningful in Release", file=sys.stderr)
     out_path = Path(args.out) if args.out else build / "bench" / "results.json"
+    exe_mc = build / "bin" / "wbe_bench_mc"
+    if (args.mc_sizes or args.memory_draws) and not exe_mc.is_file():
+        fail(f"{exe_mc} not found: build it first (`cmake --build {args.build} --target wbe_bench_mc`)")
 
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     print(f"OPENBLAS_CORETYPE: {coretype if coretype is not None else '(not set)'}"
@@ -148,6 +252,15 @@ def main() -> None:
     peer = None if args.skip_numpy else run_numpy(args.repetitions, args.min_time)
     npy = {} if peer is None else {(r["stage"], r["size"]): r for r in peer["results"]}
 
+    mc_reports, mc_errors = run_wbe_mc(exe_mc, args.mc_sizes, args.repetitions, args.min_time) if args.mc_sizes else ([], [])
+    errors += mc_errors
+    mc = {}
+    for r in mc_reports:
+        mc.update(medians_by_run(r))
+    peer_mc = None if args.skip_numpy or not args.mc_sizes else run_numpy_mc(args.mc_sizes, args.repetitions, args.min_time)
+    npy_mc = {} if peer_mc is None else {r["size"]: r for r in peer_mc["results"]}
+    memory = run_memory(exe_mc, args.memory_draws) if args.memory_draws else []
+
     ctx = report.get("context", {})
     print()
     print(f"machine: {ctx.get('host_name', platform.node())}, {ctx.get('num_cpus', '?')} CPUs @ "
@@ -157,10 +270,14 @@ def main() -> None:
               f"OPENBLAS_CORETYPE {'= ' + peer['openblas_coretype'] if peer['openblas_coretype'] else 'not set'}")
     print(f"medians of {args.repetitions} repetitions; build type {btype or '?'}; "
           f"items = values; bytes: back_calculate 48 B/value (3 read + 3 written), copy 16 B/value")
+    if args.mc_sizes:
+        reps = ", ".join(f"{f'{n:.0e}'.replace('e+0', 'e')}: {mc_repetitions(n, args.repetitions)}" for n in args.mc_sizes)
+        print(f"monte_carlo: items = site-day draws (site-days x 10^4 draws), wall clock, 1 thread (numpy: 1 core) "
+              f"and 2 threads (_2t); repetitions {reps}")
     print()
 
     header = ("stage", "size", "wbe items/s", "numpy items/s", "wbe/numpy", "wbe bytes/s", "copy bytes/s",
-              "of copy", "wbe cv")
+              "of copy", "wbe cv", "2t speed-up")
     rows = []
     for stage in ("back_calculate", "copy"):
         for n in SIZES:
@@ -179,6 +296,24 @@ def main() -> None:
                 "fraction_of_copy_bandwidth": frac,
                 "wbe_time_cv": cv.get((stage, n)),
             })
+    for stage in ("monte_carlo", "monte_carlo_2t"):
+        for n in args.mc_sizes:
+            w = mc.get((stage, n))
+            one = mc.get(("monte_carlo", n))
+            p = npy_mc.get(n) if stage == "monte_carlo" else None
+            rows.append({
+                "stage": stage, "size": n,
+                "site_days": w and int(w["site_days"]), "problems": w and int(w["problems"]),
+                "threads": 2 if stage.endswith("_2t") else 1,
+                "repetitions": w and w.get("repetitions"),
+                "wbe_items_per_second": w and w["items_per_second"],
+                "numpy_items_per_second": p and p["items_per_second"],
+                "ratio_wbe_over_numpy": w["items_per_second"] / p["items_per_second"] if w and p else None,
+                "wbe_bytes_per_second": None, "copy_bytes_per_second": None, "fraction_of_copy_bandwidth": None,
+                "wbe_time_cv": w and w.get("cv"),
+                "speedup_2_threads": (w["items_per_second"] / one["items_per_second"]
+                                      if stage.endswith("_2t") and w and one else None),
+            })
 
     table = [header]
     for r in rows:
@@ -187,7 +322,8 @@ def main() -> None:
                       "-" if r["ratio_wbe_over_numpy"] is None else f"{r['ratio_wbe_over_numpy']:.2f}x",
                       si(r["wbe_bytes_per_second"], "B/s"), si(r["copy_bytes_per_second"], "B/s"),
                       "-" if r["fraction_of_copy_bandwidth"] is None else f"{r['fraction_of_copy_bandwidth']:.0%}",
-                      "-" if r["wbe_time_cv"] is None else f"{r['wbe_time_cv']:.1%}"))
+                      "-" if r["wbe_time_cv"] is None else f"{r['wbe_time_cv']:.1%}",
+                      "" if r.get("speedup_2_threads") is None else f"{r['speedup_2_threads']:.2f}x"))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for k, row in enumerate(table):
         print("  ".join(str(v).ljust(widths[i]) if i == 0 else str(v).rjust(widths[i]) for i, v in enumerate(row)))
@@ -209,15 +345,56 @@ def main() -> None:
     f = at_largest["fraction_of_copy_bandwidth"]
     verdicts["copy_fraction"] = {"target": f">= {TARGET_COPY_FRACTION:.0%} of copy bandwidth at {name}", "value": f,
                                  "met": f is not None and f >= TARGET_COPY_FRACTION}
+    if memory:
+        print()
+        print("peak memory (VmHWM of wbe_bench_mc --memory DRAWS): one site estimate, 1 plant x 7 days, daily (8 summarised\n"
+              "series), 1 thread, keep_limit 2^20 (above it: the two-pass path)")
+        mh = ("draws", "path", "peak RSS", "before run", "run adds", "seconds", "median", "analytic median")
+        mt = [mh] + [(f"{m['draws']:.0e}".replace("e+0", "e"), "two-pass" if m["two_pass"] else "kept",
+                      f"{m['peak_rss_kib'] / 1024:.1f} MiB", f"{m['peak_rss_kib_before'] / 1024:.1f} MiB",
+                      f"{(m['peak_rss_kib'] - m['peak_rss_kib_before']) / 1024:.2f} MiB", f"{m['seconds']:.2f}",
+                      f"{m['median']:.5g}", f"{m['analytic_median']:.5g}") for m in memory]
+        mw = [max(len(str(row[i])) for row in mt) for i in range(len(mh))]
+        for k, row in enumerate(mt):
+            print("  ".join(str(v).rjust(mw[i]) for i, v in enumerate(row)))
+            if k == 0:
+                print("  ".join("-" * w for w in mw))
+
+    mc_rows = {(r["stage"], r["size"]): r for r in rows if r["stage"].startswith("monte_carlo")}
+    if args.mc_sizes:
+        big = max(args.mc_sizes)
+        bname = f"{big:.0e}".replace("e+0", "e")
+        if peer_mc is not None:
+            v = mc_rows[("monte_carlo", big)]["ratio_wbe_over_numpy"]
+            verdicts["mc_ratio"] = {"target": f">= {TARGET_MC_RATIO:g}x numpy per core, Monte Carlo at {bname}", "value": v,
+                                    "met": v is not None and v >= TARGET_MC_RATIO, "unit": "x",
+                                    "also": {n: mc_rows[("monte_carlo", n)]["ratio_wbe_over_numpy"] for n in args.mc_sizes if n != big}}
+        v = mc_rows[("monte_carlo_2t", big)]["speedup_2_threads"]
+        verdicts["mc_speedup"] = {"target": f">= {TARGET_MC_SPEEDUP:g}x on 2 threads, Monte Carlo at {bname}", "value": v,
+                                  "met": v is not None and v >= TARGET_MC_SPEEDUP, "unit": "x",
+                                  "also": {n: mc_rows[("monte_carlo_2t", n)]["speedup_2_threads"] for n in args.mc_sizes if n != big}}
+    two_pass = sorted((m for m in memory if m["two_pass"]), key=lambda m: m["draws"])
+    if len(two_pass) >= 2:
+        a, b = two_pass[0], two_pass[-1]
+        growth = b["peak_rss_kib"] / a["peak_rss_kib"] - 1.0
+        slope = (b["peak_rss_kib"] - a["peak_rss_kib"]) * 1024.0 / (b["draws"] - a["draws"])
+        an, bn = (f"{x['draws']:.0e}".replace("e+0", "e") for x in (a, b))
+        verdicts["memory_flat"] = {
+            "target": f"memory flat in draws: peak RSS at {bn} within {TARGET_MEMORY_GROWTH:.0%} of {an} (both two-pass)",
+            "value": growth, "met": growth <= TARGET_MEMORY_GROWTH, "unit": "%",
+            "note": f"{slope:.3g} B per extra draw; kept path {8 * (1 + 7)} B per draw"}
+
     print()
     for key, v in verdicts.items():
         if v["value"] is None:
             state = "not measured"
         else:
-            shown = f"{v['value']:.2f}x" if key == "ratio" else f"{v['value']:.0%}"
+            unit = v.get("unit", "x" if key == "ratio" else "%")
+            shown = f"{v['value']:.2f}x" if unit == "x" else f"{v['value']:+.0%}" if key == "memory_flat" else f"{v['value']:.0%}"
             state = f"{'met' if v['met'] else 'MISSED'} ({shown})"
         also = ", ".join(f"{f'{n:.0e}'.replace('e+0', 'e')}: {x:.2f}x" for n, x in v.get("also", {}).items() if x)
-        print(f"target {v['target']}: {state}" + (f"   [{also}]" if also else ""))
+        note = f"   ({v['note']})" if v.get("note") else ""
+        print(f"target {v['target']}: {state}" + (f"   [{also}]" if also else "") + note)
     if errors:
         print("\nFAILED checks (these benchmarks were not timed):")
         for e in errors:
@@ -237,7 +414,8 @@ def main() -> None:
         "rows": rows,
         "targets": verdicts,
         "errors": errors,
-        "raw": {"wbe_bench": report, "numpy": peer},
+        "memory": memory,
+        "raw": {"wbe_bench": report, "numpy": peer, "wbe_bench_mc": mc_reports, "numpy_mc": peer_mc},
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(results, indent=2) + "\n")

@@ -673,6 +673,33 @@ def verify():
 
 
 # --------------------------------------------------------------------------------------
+# Detector flags the default detectors (config/thresholds.yaml) must raise, derived from the
+# planted design rather than from running the engine:
+# - trend (Mann-Kendall, alert p < 0.05, at least 5 previous campaigns, rise >= 10%/year) on the
+#   LS-WWTP-02 methamphetamine rise: the planted campaign means rise strictly, so from the 6th
+#   campaign on S = n(n-1)/2; at n = 6, var(S) = 6*5*17/18 = 28.33, Z = (15 - 1)/5.32 = 2.63,
+#   p = 0.0085 < 0.05 -> alert in every campaign from 2023Q2; the rise is ~+45%/year.
+# - rolling_baseline (robust z on ln values over the previous 8 campaigns) on the venue spike:
+#   ~8000 ng/L against a baseline of ~100 ng/L is ln(80) = 4.4 floored-SD (0.8) units = z > 4.
+# - rolling_baseline on the dumping plant's ketamine in the dumping campaign: one day at 10x
+#   lifts the campaign mean to ~2x the baseline, z far above 4 with the plant's small MAD.
+DETECTOR_FLAGS = (
+    [(TREND_SITE, "methamphetamine", c, "trend", "alert") for c in campaigns()[5:]]
+    + [(SPIKE_SITE, "ketamine", SPIKE_CAMPAIGN, "rolling_baseline", "alert"),
+       (DUMP_SITE, "ketamine", DUMP_CAMPAIGN, "rolling_baseline", "alert")]
+)
+
+
+def expected_detector_yaml(means):
+    lines = ["# Detector flags of the default detectors (derivation in generate.py, DETECTOR_FLAGS).",
+             "detector_flags:"]
+    for site, drug, campaign, rule, level in DETECTOR_FLAGS:
+        m = means.get((site, drug, campaign))
+        unit = "ng/L" if site.startswith("LS-V") else "mg/day/1000 inh"
+        lines.append(f"  - {{site: {site}, drug: {drug}, campaign: {campaign}, rule: {rule}, level: {level}}}"
+                     + (f"  # campaign mean {m:.1f} {unit}" if m is not None else ""))
+    return "\n".join(lines) + "\n"
+
 
 def main():
     params = plant_parameters()
@@ -691,6 +718,7 @@ def main():
     dump_date, values, means, censored = verify()
     with open(os.path.join(OUT_DIR, "expected_signals.yaml"), "w", newline="", encoding="utf-8") as fh:
         fh.write(expected_yaml(planted_flags(dump_date), values))
+        fh.write(expected_detector_yaml(means))
 
     # Summary on stdout (not part of the data).
     print(f"flows.csv: {len(flows)} rows")

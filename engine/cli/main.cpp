@@ -71,8 +71,13 @@ int main(int argc, char** argv) {
     auto* estimate = app.add_subcommand("estimate", "compute daily and campaign indices from the stored results");
     add_config(estimate, true);
 
-    auto* flag = app.add_subcommand("flag", "apply the threshold and ratio rules to the stored estimates");
+    auto* flag = app.add_subcommand("flag", "apply the threshold, ratio and detector rules to the stored estimates");
     add_config(flag, true);
+    std::string compare;
+    flag->add_option("--compare", compare,
+                     "another run config: print the flags it adds and removes relative to --config, site by site, "
+                     "and write nothing")
+        ->check(CLI::ExistingFile);
 
     auto* run = app.add_subcommand("run", "ingest, estimate and flag in one step (no arguments: the embedded example city)");
     add_config(run, false);
@@ -123,6 +128,12 @@ int main(int argc, char** argv) {
                                      "flags cleared, run `wbe flag` next\n",
                                      s.core.n_daily, s.core.n_campaign, s.model_set, s.core.n_censored);
             for (const auto& w : s.core.warnings) std::cout << "warning: " << w << '\n';
+        } else if (*flag && !compare.empty()) {
+            const auto a = wbe::pipeline::load_context(config, over);
+            auto over_b = over;
+            if (over_b.store.empty()) over_b.store = a.config.store;  // compare on the same estimates
+            const auto b = wbe::pipeline::load_context(compare, over_b);
+            std::cout << wbe::pipeline::format_comparison(wbe::pipeline::compare_flags(a, b), config, compare);
         } else if (*flag) {
             const auto ctx = wbe::pipeline::load_context(config, over);
             const auto s = wbe::pipeline::flag(ctx);

@@ -422,9 +422,17 @@ TEST(Uncertainty, SiteAndModelRsdsAreUsedWhenFromInputs) {
     const auto v = run(o, 0.5, 0.4);
     EXPECT_NEAR(daily_sigma(daily(v, "P1", "ketamine", mon)), std::sqrt(base2 + s2(0.2) + s2(0.4)), 1e-12);
 
-    // The analytic path covers single sites: districts and the city get no interval, and a warning.
-    EXPECT_EQ(r.summary.n_uncertainty_units, 7u);
+    // The analytic path covers single-site estimates: the two-plant ketamine district and city
+    // get no interval (and are neither labelled nor counted as having one), and a warning. The
+    // methamphetamine district and city hold P1 alone: they get P1's interval. Counted: 3 site
+    // rows + 2 single-plant aggregates.
+    EXPECT_EQ(r.summary.n_uncertainty_units, 5u);
     EXPECT_TRUE(std::isnan(row(r, "district", "D", "ketamine").consumption_median));
+    EXPECT_EQ(row(r, "district", "D", "ketamine").uncertainty, "none");
+    EXPECT_EQ(row(r, "city", "Town", "ketamine").uncertainty, "none");
+    EXPECT_EQ(row(r, "city", "Town", "methamphetamine").uncertainty, "analytic");
+    EXPECT_NEAR(row(r, "city", "Town", "methamphetamine").consumption_upper,
+                row(r, "site", "P1", "methamphetamine").consumption_upper, 1e-12);
     EXPECT_FALSE(std::isnan(row(r, "site", "P1", "ketamine").consumption_median));
     EXPECT_EQ(row(r, "site", "P1", "ketamine").uncertainty, "analytic");
     bool warned = false;

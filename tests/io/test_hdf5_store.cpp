@@ -532,7 +532,7 @@ TEST(hdf5_store, unknown_table_lists_the_tables) {
     } catch (const store_error& e) {
         EXPECT_EQ(std::string(e.what()),
                   "unknown table 'estimates' (tables: batches, samples, sites, flows, estimates_daily, estimates_campaign, "
-                  "summaries, flags, runs)");
+                  "summaries, detections, flags, flag_history, runs)");
     }
 }
 

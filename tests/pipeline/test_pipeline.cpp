@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -218,21 +219,28 @@ TEST(pipeline, estimate_then_flag) {
     EXPECT_TRUE(io::read_store(store).flags.empty());
 
     const pipeline::flag_summary f = pipeline::flag(ctx);
-    EXPECT_EQ(f.n_flags, 17u);
-    EXPECT_EQ(f.n_alert, 13u);
+    EXPECT_EQ(f.n_flags, 26u);  // 17 threshold/ratio + 9 detector flags (expected_signals.yaml)
+    EXPECT_EQ(f.n_alert, 22u);
     EXPECT_EQ(f.n_watch, 4u);
     const io::store_contents c = io::read_store(store);
-    EXPECT_EQ(c.flags.size(), 17u);
+    EXPECT_EQ(c.flags.size(), 26u);
     EXPECT_EQ(c.estimates_model_set, "default");
     std::vector<std::string> commands;
     for (const auto& r : c.runs) commands.push_back(r.command);
     EXPECT_EQ(commands, (std::vector<std::string>{"ingest", "estimate", "flag"}));
     EXPECT_EQ(c.runs[1].run_id, 2);
-    EXPECT_EQ(c.runs[2].n_flags, 17);
+    EXPECT_EQ(c.runs[2].n_flags, 26);
 
-    // A new estimate makes the flags stale: they are cleared.
+    // A new estimate makes the flags stale: they move to the history with their run and config.
     (void)pipeline::estimate(ctx);
-    EXPECT_TRUE(io::read_store(store).flags.empty());
+    const io::store_contents after = io::read_store(store);
+    EXPECT_TRUE(after.flags.empty());
+    EXPECT_TRUE(after.detections.empty());
+    ASSERT_EQ(after.flag_history.size(), 26u);
+    for (const auto& h : after.flag_history) {
+        EXPECT_EQ(h.run_id, 3);  // the flag run
+        EXPECT_EQ(h.config_hash, ctx.config.hash);
+    }
 }
 
 // ---- end to end -----------------------------------------------------------------------------
@@ -242,10 +250,12 @@ using flag_key = std::tuple<std::string, std::string, std::string, std::string, 
 std::set<flag_key> expected_signals() {
     const YAML::Node doc = YAML::LoadFile(root() + "/data/example/expected_signals.yaml");
     std::set<flag_key> out;
-    for (const auto& f : doc["flags"])
-        out.emplace(f["site"].as<std::string>(), f["drug"].as<std::string>(), f["campaign"].as<std::string>(),
-                    f["rule"].as<std::string>(), f["level"].as<std::string>(),
-                    f["date"] ? f["date"].as<std::string>() : std::string());
+    // Threshold and ratio flags (`flags`) and the default detectors' flags (`detector_flags`).
+    for (const char* list : {"flags", "detector_flags"})
+        for (const auto& f : doc[list])
+            out.emplace(f["site"].as<std::string>(), f["drug"].as<std::string>(), f["campaign"].as<std::string>(),
+                        f["rule"].as<std::string>(), f["level"].as<std::string>(),
+                        f["date"] ? f["date"].as<std::string>() : std::string());
     return out;
 }
 
@@ -270,7 +280,7 @@ TEST(pipeline, end_to_end_run_raises_exactly_the_planted_signals) {
     const pipeline::run_summary s = pipeline::run(ctx);
 
     const std::set<flag_key> want = expected_signals();
-    ASSERT_EQ(want.size(), 17u);
+    ASSERT_EQ(want.size(), 17u + 9u);  // 17 threshold/ratio flags, 9 detector flags
     const std::set<flag_key> got = keys_of(s.flag_list);
     EXPECT_EQ(s.flag_list.size(), got.size()) << "a flag is listed twice";
     std::set<flag_key> missing, extra;
@@ -282,8 +292,8 @@ TEST(pipeline, end_to_end_run_raises_exactly_the_planted_signals) {
     // What the run returned is what the store holds.
     const io::store_contents c = io::read_store(store);
     EXPECT_EQ(keys_of(c.flags), want);
-    EXPECT_EQ(s.flags.n_flags, 17u);
-    EXPECT_EQ(s.flags.n_alert, 13u);
+    EXPECT_EQ(s.flags.n_flags, 26u);
+    EXPECT_EQ(s.flags.n_alert, 22u);
     EXPECT_EQ(s.flags.n_watch, 4u);
     EXPECT_EQ(s.store, store);
     EXPECT_EQ(s.city, "Lanshui");
@@ -359,7 +369,7 @@ TEST(pipeline, run_record_carries_version_config_hash_and_model_set) {
     EXPECT_EQ(r.seed, 20241130);
     EXPECT_EQ(r.draws, 10000);
     EXPECT_EQ(r.interval, 0.95);
-    EXPECT_EQ(r.n_flags, 17);
+    EXPECT_EQ(r.n_flags, 26);
     EXPECT_EQ(r.n_daily, static_cast<std::int64_t>(s.estimate.core.n_daily));
     EXPECT_EQ(r.n_campaign, static_cast<std::int64_t>(s.estimate.core.n_campaign));
     EXPECT_EQ(r.started_at.size(), 20u);
@@ -407,6 +417,94 @@ TEST(pipeline, sorted_flags_newest_campaign_first_then_alerts_then_site) {
     std::vector<std::string> order;
     for (const auto& f : sorted) order.push_back(f.campaign + "/" + std::string(to_string(f.level)) + "/" + f.site_id);
     EXPECT_EQ(order, (std::vector<std::string>{"2024Q1/alert/B", "2024Q1/alert/C", "2024Q1/watch/A", "2023Q1/alert/B"}));
+}
+
+// ---- uncertainty end to end -----------------------------------------------------------------
+
+TEST(pipeline, uncertainty_on_the_example_city) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    const pipeline::context ctx = context_for(store);
+    const pipeline::run_summary s = pipeline::run(ctx);
+    const io::store_contents c = io::read_store(store);
+
+    // The planted threshold site is certain, the deliberately borderline one is not
+    // (data/example/expected_signals.yaml: LS-WWTP-04 ketamine ~400 against alert 200 in all 12
+    // campaigns; LS-WWTP-02 methamphetamine 208–238 against watch 200 in 2024Q2–Q4).
+    std::size_t n_exceeds = 0, n_possible = 0;
+    for (const auto& f : c.flags) {
+        if (f.rule != "threshold" || f.site_kind != "wwtp") continue;
+        if (f.site_id == "LS-WWTP-04" && f.drug == "ketamine") {
+            ++n_exceeds;
+            EXPECT_EQ(f.certainty, "exceeds") << f.campaign << ": " << f.explanation;
+            EXPECT_GE(f.probability, 0.95) << f.campaign;
+        } else if (f.site_id == "LS-WWTP-02" && f.drug == "methamphetamine") {
+            ++n_possible;
+            EXPECT_EQ(f.certainty, "possible") << f.campaign << ": " << f.explanation;
+            EXPECT_GE(f.probability, 0.5) << f.campaign;
+            EXPECT_LT(f.probability, 0.95) << f.campaign;
+        } else {
+            ADD_FAILURE() << "unexpected plant flag " << f.site_id << " " << f.drug << " " << f.campaign;
+        }
+        // The explanation shows the probability that decided the flag.
+        char p[32];
+        std::snprintf(p, sizeof p, "= %.4g (%s)", f.probability, f.certainty.c_str());
+        EXPECT_NE(f.explanation.find(p), std::string::npos) << f.explanation;
+    }
+    EXPECT_EQ(n_exceeds, 12u);
+    EXPECT_EQ(n_possible, 3u);
+
+    // Every plant campaign row (site, district, city) carries an interval around its median.
+    std::size_t n_rows = 0;
+    for (const auto& e : c.campaigns) {
+        if (e.site_kind != "wwtp" || e.drug.empty() || std::isnan(e.consumption_mean)) continue;
+        ++n_rows;
+        EXPECT_EQ(e.uncertainty, "monte_carlo") << e.scope << " " << e.id << " " << e.analyte << " " << e.campaign;
+        EXPECT_LT(e.consumption_lower, e.consumption_median) << e.scope << " " << e.id << " " << e.analyte << " " << e.campaign;
+        EXPECT_LT(e.consumption_median, e.consumption_upper) << e.scope << " " << e.id << " " << e.analyte << " " << e.campaign;
+    }
+    EXPECT_GT(n_rows, 0u);
+    for (const auto& e : c.campaigns) {
+        if (e.site_kind == "venue") {
+            EXPECT_EQ(e.uncertainty, "none") << e.id;
+        }
+    }
+
+    // The run record says how the intervals were obtained (config/example.yaml).
+    ASSERT_EQ(c.runs.size(), 1u);
+    EXPECT_EQ(c.runs[0].uncertainty, "monte_carlo");
+    EXPECT_EQ(c.runs[0].seed, 20241130);
+    EXPECT_EQ(c.runs[0].draws, 10000);
+    EXPECT_EQ(c.runs[0].interval, 0.95);
+    EXPECT_EQ(s.interval, 0.95);
+
+    // Determinism: the estimate again from the stored inputs, on one thread and with the results
+    // in reverse order, gives bit-identical intervals and probabilities.
+    estimate_options one_thread = ctx.config.estimate;
+    one_thread.uncertainty.mc.threads = 1;
+    std::vector<assay_result> reversed(c.samples.rbegin(), c.samples.rend());
+    const estimate_result again = wbe::estimate(c.sites, reversed, c.flows, ctx.models, one_thread, c.city);
+    ASSERT_EQ(again.campaigns.size(), c.campaigns.size());
+    const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+    std::size_t n_diff = 0;
+    for (std::size_t i = 0; i < c.campaigns.size(); ++i) {
+        const campaign_estimate &a = again.campaigns[i], &b = c.campaigns[i];
+        ASSERT_EQ(std::tie(a.scope, a.id, a.analyte, a.campaign), std::tie(b.scope, b.id, b.analyte, b.campaign));
+        if (!(same(a.consumption_median, b.consumption_median) && same(a.consumption_lower, b.consumption_lower) &&
+              same(a.consumption_upper, b.consumption_upper) && same(a.consumption_mc_mean, b.consumption_mc_mean) &&
+              same(a.consumption_sd, b.consumption_sd) && same(a.p_exceed_watch, b.p_exceed_watch) &&
+              same(a.p_exceed_alert, b.p_exceed_alert)))
+            ++n_diff;
+    }
+    EXPECT_EQ(n_diff, 0u);
+    ASSERT_EQ(again.daily.size(), c.daily.size());
+    n_diff = 0;
+    for (std::size_t i = 0; i < c.daily.size(); ++i)
+        if (!(same(again.daily[i].consumption_median, c.daily[i].consumption_median) &&
+              same(again.daily[i].consumption_lower, c.daily[i].consumption_lower) &&
+              same(again.daily[i].consumption_upper, c.daily[i].consumption_upper)))
+            ++n_diff;
+    EXPECT_EQ(n_diff, 0u);
 }
 
 }  // namespace

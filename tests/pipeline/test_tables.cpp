@@ -54,7 +54,8 @@ TEST(tables, store_table_filters_by_site_drug_campaign_and_scope) {
 
     const text_table quarter = pipeline::store_table(store, "flags", {"", "", "2024Q2", ""}, false);
     EXPECT_EQ(values_of(quarter, "campaign"), (std::set<std::string>{"2024Q2"}));
-    EXPECT_EQ(quarter.rows.size(), 3u);  // WWTP-02 watch, WWTP-04 alert, V-09 alert
+    // Thresholds: WWTP-02 watch, WWTP-04 alert, V-09 alert; detectors: WWTP-02 trend, V-09 rolling baseline.
+    EXPECT_EQ(quarter.rows.size(), 5u);
 
     // The drug filter matches the drug name or the analyte: cocaine finds benzoylecgonine rows.
     const text_table cocaine = pipeline::store_table(store, "estimates_daily", {"LS-WWTP-05", "cocaine", "2022Q1", ""}, false);
@@ -83,7 +84,7 @@ TEST(tables, unknown_table_lists_the_tables) {
         FAIL() << "no error";
     } catch (const store_error& e) {
         EXPECT_EQ(std::string(e.what()), "unknown table 'estimates' (tables: batches, samples, sites, flows, estimates_daily, "
-                                         "estimates_campaign, summaries, flags, runs)");
+                                         "estimates_campaign, summaries, detections, flags, flag_history, runs)");
     }
 }
 

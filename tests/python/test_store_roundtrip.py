@@ -13,7 +13,8 @@ import yaml
 
 from conftest import EXAMPLE_CONFIG, ROOT, run_cli
 
-TABLES = ["batches", "samples", "sites", "flows", "estimates_daily", "estimates_campaign", "flags", "runs"]
+TABLES = ["batches", "samples", "sites", "flows", "estimates_daily", "estimates_campaign", "summaries", "detections",
+          "flags", "flag_history", "runs"]
 DATA = ROOT / "data" / "example"
 
 
@@ -125,7 +126,8 @@ def test_stored_consumption_matches_an_independent_recomputation(example_store):
 
 
 def test_flags_are_the_planted_signals(example_store):
-    planted = yaml.safe_load(open(DATA / "expected_signals.yaml"))["flags"]
+    doc = yaml.safe_load(open(DATA / "expected_signals.yaml"))
+    planted = doc["flags"] + doc["detector_flags"]
     want = {(f["site"], f["drug"], f["campaign"], f["rule"], f["level"], str(f.get("date", ""))) for f in planted}
     df = pd.read_hdf(example_store, "flags")
     got = set(zip(text(df["site_id"]), text(df["drug"]), text(df["campaign"]), text(df["rule"]), text(df["level"]),

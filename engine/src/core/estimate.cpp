@@ -554,6 +554,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         for (const placed& pl : placements) {
             campaign_estimate& c = out.campaigns[pl.campaign_row];
             const mc_result& r = results_mc[pl.problem][pl.estimate];
+            if (std::isnan(r.campaign.median)) continue;  // no interval (the analytic path: single sites only)
             c.uncertainty = std::string(to_string(uo.method));
             c.consumption_mc_mean = r.campaign.mean;
             c.consumption_sd = r.campaign.sd;

@@ -313,7 +313,20 @@ const std::vector<field<flag>>& flag_fields() {
         F<R>("value", &R::value),
         F<R>("reference", &R::reference),
         S<R>("unit", 32, &R::unit),
-        S<R>("explanation", 384, &R::explanation)};
+        S<R>("explanation", 384, &R::explanation),
+        I64<R>("run_id", &R::run_id),
+        S<R>("config_hash", 32, &R::config_hash)};
+    return f;
+}
+
+const std::vector<field<detection_record>>& detection_fields() {
+    using R = detection_record;
+    static const std::vector<field<R>> f{
+        S<R>("site_id", 64, &R::site_id),   S<R>("site_kind", 16, &R::site_kind), S<R>("drug", 32, &R::drug),
+        S<R>("campaign", 16, &R::campaign), S<R>("detector", 32, &R::detector),   S<R>("metric", 16, &R::metric),
+        F<R>("value", &R::value),           F<R>("expected", &R::expected),       F<R>("upper_bound", &R::upper_bound),
+        F<R>("statistic", &R::statistic),   F<R>("p_value", &R::p_value),         S<R>("level", 16, &R::level),
+        S<R>("reason", 256, &R::reason)};
     return f;
 }
 
@@ -366,8 +379,8 @@ void fsync_path(const std::string& path, bool directory) {
 }  // namespace
 
 const std::vector<std::string>& store_tables() {
-    static const std::vector<std::string> t{"batches", "samples", "sites", "flows", "estimates_daily",
-                                            "estimates_campaign", "summaries", "flags", "runs"};
+    static const std::vector<std::string> t{"batches", "samples", "sites", "flows", "estimates_daily", "estimates_campaign",
+                                            "summaries", "detections", "flags", "flag_history", "runs"};
     return t;
 }
 
@@ -433,7 +446,9 @@ store_contents read_store(const std::string& path) {
         c.daily = read_table(f, "estimates_daily", daily_fields(c.estimates_model_set));
         c.campaigns = read_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set));
         c.summaries = read_table(f, "summaries", summary_fields());
+        c.detections = read_table(f, "detections", detection_fields());
         c.flags = read_table(f, "flags", flag_fields());
+        c.flag_history = read_table(f, "flag_history", flag_fields());
         c.runs = read_table(f, "runs", run_fields());
     } catch (const H5::Exception& e) {
         rethrow_hdf5(path, e, "reading the store");
@@ -524,7 +539,9 @@ void write_store(const std::string& path, const store_contents& c) {
             write_table(f, "estimates_daily", daily_fields(c.estimates_model_set), c.daily);
             write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set), c.campaigns);
             write_table(f, "summaries", summary_fields(), c.summaries);
+            write_table(f, "detections", detection_fields(), c.detections);
             write_table(f, "flags", flag_fields(), c.flags);
+            write_table(f, "flag_history", flag_fields(), c.flag_history);
             write_table(f, "runs", run_fields(), c.runs);
             f.flush(H5F_SCOPE_GLOBAL);
         }

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "text_fields.hpp"
+#include "wbe/core/detectors/registry.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/io/csv.hpp"
 #include "yaml_util.hpp"
@@ -40,8 +41,58 @@ std::vector<std::string> expand_batches(const detail::yaml_reader& y, const YAML
     return out;
 }
 
+
+std::vector<detector_setting> read_detector_layer(const detail::yaml_reader& y, const YAML::Node& n, std::string_view what) {
+    std::vector<detector_setting> out;
+    if (!n.IsMap()) y.fail(n, what, "", std::string(what) + " must map detector names to parameters or on/off");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        detector_setting d;
+        d.name = it->first.Scalar();
+        d.where = y.where(it->first);
+        const detectors::detector_entry* entry = detectors::find_detector(d.name);
+        if (!entry) y.fail(it->first, d.name, "", "unknown detector (known: " + detectors::detector_names() + ")");
+        const YAML::Node v = it->second;
+        if (v.IsScalar()) {
+            const std::string t = v.Scalar();
+            if (t == "on" || t == "true" || t == "yes") d.switched_on = true;
+            else if (t == "off" || t == "false" || t == "no") d.enabled = false;
+            else y.fail(v, d.name, t, "a detector is a mapping of parameters, on or off");
+        } else if (v.IsMap()) {
+            detectors::parameter_values probe = entry->defaults();
+            for (auto p = v.begin(); p != v.end(); ++p) {
+                if (!p->second.IsScalar()) y.fail(p->second, p->first.Scalar(), "", "a detector parameter is a single value");
+                detector_param dp{p->first.Scalar(), p->second.Scalar(), y.where(p->second)};
+                if (auto diag = probe.set(dp.key, dp.text)) throw_config_error(y.where(p->first), diag->field, diag->value, diag->rule);
+                d.params.push_back(std::move(dp));
+            }
+        } else if (!v.IsNull()) {
+            y.fail(v, d.name, "", "a detector is a mapping of parameters, on or off");
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+void read_detectors(const detail::yaml_reader& y, const YAML::Node& n, detector_settings& d) {
+    y.check_map(n, "detectors", {"defaults", "drugs", "site_kinds", "sites"});
+    if (n["defaults"]) d.defaults = read_detector_layer(y, n["defaults"], "defaults");
+    for (const char* level : {"drugs", "site_kinds", "sites"}) {
+        const YAML::Node m = n[level];
+        if (!m) continue;
+        if (!m.IsMap()) y.fail(m, level, "", std::string(level) + " must map names to detector settings");
+        auto& target = std::string(level) == "drugs" ? d.drugs : std::string(level) == "site_kinds" ? d.site_kinds : d.sites;
+        for (auto it = m.begin(); it != m.end(); ++it) {
+            const std::string key = it->first.Scalar();
+            if (std::string(level) == "site_kinds" && key != "wwtp" && key != "venue")
+                y.fail(it->first, key, "", "site kind must be wwtp or venue");
+            target[key] = read_detector_layer(y, it->second, key);
+        }
+    }
+}
+
 void read_rules(const detail::yaml_reader& y, const YAML::Node& n, run_config& c) {
-    y.check_map(n, "thresholds", {"thresholds", "ratios"});
+    y.check_map(n, "thresholds", {"thresholds", "ratios", "detectors"});
+    if (n["detectors"]) read_detectors(y, n["detectors"], c.detectors);
     if (const YAML::Node list = n["thresholds"]; list) {
         if (!list.IsSequence()) y.fail(list, "thresholds", "", "thresholds must be a list of rules");
         for (const auto& r : list) {
@@ -334,6 +385,58 @@ void resolve_rules(run_config& c, const model_set& models) {
         r.numerator = models.find(r.numerator)->residue;
         r.denominator = models.find(r.denominator)->residue;
     }
+}
+
+std::vector<detector_instance> detector_resolver::operator()(const site& s, const std::string& drug) {
+    // Merge the levels in order: a detector's parameters accumulate, `off` removes it.
+    std::vector<detector_setting> merged;
+    const auto apply = [&](const std::vector<detector_setting>& layer, bool parameters_enable) {
+        for (const auto& d : layer) {
+            auto it = std::find_if(merged.begin(), merged.end(), [&](const detector_setting& m) { return m.name == d.name; });
+            if (!d.enabled) {
+                if (it != merged.end()) merged.erase(it);
+                continue;
+            }
+            if (it == merged.end()) {
+                if (!parameters_enable && !d.switched_on) continue;  // adjusts only what runs
+                merged.push_back(d);
+            } else {
+                it->params.insert(it->params.end(), d.params.begin(), d.params.end());
+                it->where = d.where;
+            }
+        }
+    };
+    apply(settings_.defaults, true);
+    if (const auto it = settings_.drugs.find(drug); it != settings_.drugs.end()) apply(it->second, true);
+    if (const auto it = settings_.site_kinds.find(s.kind); it != settings_.site_kinds.end()) apply(it->second, false);
+    if (const auto it = settings_.sites.find(s.id); it != settings_.sites.end()) apply(it->second, false);
+
+    std::vector<detector_instance> out;
+    for (const auto& d : merged) {
+        std::string key = d.name;
+        for (const auto& p : d.params) key += "|" + p.key + "=" + p.text;
+        if (const auto c = cache_.find(key); c != cache_.end()) {
+            out.push_back(c->second);
+            continue;
+        }
+        const detectors::detector_entry& entry = *detectors::find_detector(d.name);
+        detectors::parameter_values values = entry.defaults();
+        for (const auto& p : d.params)
+            if (auto diag = values.set(p.key, p.text)) throw_config_error(p.where, diag->field, diag->value, diag->rule);
+        for (const auto& diag : entry.check(values)) {
+            location where = d.where;
+            for (const auto& p : d.params)
+                if (p.key == diag.field) where = p.where;
+            throw_config_error(where, diag.field, diag.value, diag.rule + " (detector " + d.name + " for " + s.id + ", " + drug + ")");
+        }
+        detector_instance inst;
+        inst.name = d.name;
+        if (entry.make_series) inst.series = entry.make_series(values);
+        if (entry.make_cross_section) inst.cross = entry.make_cross_section(values);
+        cache_.emplace(key, inst);
+        out.push_back(std::move(inst));
+    }
+    return out;
 }
 
 }  // namespace wbe::io

@@ -11,6 +11,7 @@
 #include "wbe/io/flows_csv.hpp"
 #include "wbe/io/model_library.hpp"
 #include "wbe/io/sites.hpp"
+#include "wbe/core/detect.hpp"
 #include "wbe/version.hpp"
 
 namespace wbe::pipeline {
@@ -150,6 +151,14 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
     return out;
 }
 
+// Moves the current flags to the history, where they keep their run id and config hash.
+void retire_flags(io::store_contents& store) {
+    store.flag_history.insert(store.flag_history.end(), std::make_move_iterator(store.flags.begin()),
+                              std::make_move_iterator(store.flags.end()));
+    store.flags.clear();
+    store.detections.clear();
+}
+
 estimate_stage_summary estimate_into(io::store_contents& store, const context& ctx) {
     estimate_result r = wbe::estimate(store.sites, store.samples, store.flows, ctx.models, ctx.config.estimate,
                                       store.city.empty() ? std::string("city") : store.city);
@@ -157,16 +166,20 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
     store.campaigns = std::move(r.campaigns);
     store.summaries = std::move(r.summaries);
     store.estimates_model_set = ctx.models.name;
-    store.flags.clear();  // flags of the previous estimates are stale now
+    // The flags of the previous estimates are stale now: they stay readable in the history.
+    retire_flags(store);
     return {std::move(r.summary), ctx.models.name};
 }
 
-flag_summary flag_into(io::store_contents& store, const context& ctx) {
-    const auto& u = ctx.config.estimate.uncertainty;
-    std::vector<wbe::flag> flags = evaluate_thresholds(store.campaigns, ctx.config.thresholds, {u.p_exceeds, u.p_possible, u.mc.interval});
-    std::vector<wbe::flag> ratios = evaluate_ratios(store.daily, ctx.config.ratios);
-    flags.insert(flags.end(), std::make_move_iterator(ratios.begin()), std::make_move_iterator(ratios.end()));
-    store.flags = sorted_flags(std::move(flags));
+flag_summary flag_into(io::store_contents& store, const context& ctx, std::int64_t run_id) {
+    evaluated_flags e = evaluate_flags(store, ctx);
+    retire_flags(store);
+    for (auto& f : e.flags) {
+        f.run_id = run_id;
+        f.config_hash = ctx.config.hash;
+    }
+    store.flags = std::move(e.flags);
+    store.detections = std::move(e.detections);
     flag_summary s;
     s.n_flags = store.flags.size();
     for (const auto& f : store.flags) {
@@ -191,6 +204,45 @@ void record_estimate(io::run_record& r, const estimate_stage_summary& e) {
 }
 
 }  // namespace
+
+evaluated_flags evaluate_flags(const io::store_contents& store, const context& ctx) {
+    const auto& u = ctx.config.estimate.uncertainty;
+    evaluated_flags out;
+    std::vector<wbe::flag> flags = evaluate_thresholds(store.campaigns, ctx.config.thresholds, {u.p_exceeds, u.p_possible, u.mc.interval});
+    std::vector<wbe::flag> ratios = evaluate_ratios(store.daily, ctx.config.ratios);
+    flags.insert(flags.end(), std::make_move_iterator(ratios.begin()), std::make_move_iterator(ratios.end()));
+    if (!ctx.config.detectors.empty()) {
+        io::detector_resolver resolve(ctx.config.detectors);
+        detection_output d = run_detectors(store.campaigns, store.sites, std::ref(resolve));
+        flags.insert(flags.end(), std::make_move_iterator(d.flags.begin()), std::make_move_iterator(d.flags.end()));
+        out.detections = std::move(d.records);
+    }
+    out.flags = sorted_flags(std::move(flags));
+    return out;
+}
+
+flag_comparison compare_flags(const context& a, const context& b) {
+    const io::store_contents store = io::read_store(a.config.store);
+    if (store.campaigns.empty())
+        throw store_error(a.config.store + ": the store holds no estimates yet; run `wbe estimate` first");
+    const auto key = [](const wbe::flag& f) { return std::make_tuple(f.site_id, f.drug, f.campaign, f.rule, f.date); };
+    const std::vector<wbe::flag> fa = evaluate_flags(store, a).flags;
+    const std::vector<wbe::flag> fb = evaluate_flags(store, b).flags;
+    std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, const wbe::flag*> ia, ib;
+    for (const auto& f : fa) ia[key(f)] = &f;
+    for (const auto& f : fb) ib[key(f)] = &f;
+    flag_comparison c;
+    for (const auto& f : fb) {
+        const auto it = ia.find(key(f));
+        if (it == ia.end()) c.added.push_back(f);
+        else if (it->second->level != f.level || it->second->certainty != f.certainty) c.changed.push_back({*it->second, f});
+    }
+    for (const auto& f : fa)
+        if (!ib.count(key(f))) c.removed.push_back(f);
+    c.n_a = fa.size();
+    c.n_b = fb.size();
+    return c;
+}
 
 context load_context(const std::string& config_path, const overrides& o) {
     context ctx;
@@ -231,8 +283,8 @@ flag_summary flag(const context& ctx) {
     io::store_contents store = io::read_store(ctx.config.store);
     if (store.campaigns.empty())
         throw store_error(ctx.config.store + ": the store holds no estimates yet; run `wbe estimate` first");
-    flag_summary s = flag_into(store, ctx);
     io::run_record r = make_run(store, ctx, "flag");
+    flag_summary s = flag_into(store, ctx, r.run_id);
     r.n_flags = static_cast<std::int64_t>(s.n_flags);
     store.runs.push_back(r);
     io::write_store(ctx.config.store, store);
@@ -246,9 +298,9 @@ run_summary run(const context& ctx) {
     s.store = ctx.config.store;
     s.ingest = ingest_into(store, ctx);
     s.estimate = estimate_into(store, ctx);
-    s.flags = flag_into(store, ctx);
-    s.city = store.city;
     io::run_record r = make_run(store, ctx, "run");
+    s.flags = flag_into(store, ctx, r.run_id);
+    s.city = store.city;
     record_estimate(r, s.estimate);
     r.n_flags = static_cast<std::int64_t>(s.flags.n_flags);
     store.runs.push_back(r);

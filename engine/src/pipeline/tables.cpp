@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <map>
 #include <ostream>
@@ -166,6 +167,29 @@ void write_csv(const text_table& t, std::ostream& out) {
     };
     line(t.header);
     for (const auto& r : t.rows) line(r);
+}
+
+std::string format_comparison(const flag_comparison& c, const std::string& a, const std::string& b) {
+    std::string out = fmt::format("{} raises {} flags, {} raises {}: {} added, {} removed, {} changed\n", a, c.n_a, b, c.n_b,
+                                  c.added.size(), c.removed.size(), c.changed.size());
+    std::map<std::string, std::vector<std::string>> by_site;
+    const auto line = [](char mark, const wbe::flag& f) {
+        return fmt::format("  {} {} {} {} {}{}{}: {}", mark, f.campaign, f.drug, f.rule, to_string(f.level),
+                           f.certainty.empty() ? "" : " " + f.certainty, f.date.empty() ? "" : " " + f.date, f.explanation);
+    };
+    for (const auto& f : c.added) by_site[f.site_id].push_back(line('+', f));
+    for (const auto& f : c.removed) by_site[f.site_id].push_back(line('-', f));
+    for (const auto& [fa, fb] : c.changed)
+        by_site[fb.site_id].push_back(fmt::format("  ~ {} {} {} {}{} -> {}{}", fb.campaign, fb.drug, fb.rule, to_string(fa.level),
+                                                  fa.certainty.empty() ? "" : " " + fa.certainty, to_string(fb.level),
+                                                  fb.certainty.empty() ? "" : " " + fb.certainty));
+    for (auto& [site, lines] : by_site) {
+        std::sort(lines.begin(), lines.end());
+        out += site + '\n';
+        for (const auto& l : lines) out += l + '\n';
+    }
+    if (by_site.empty()) out += "No difference.\n";
+    return out;
 }
 
 std::string format_run_summary(const run_summary& s, const context& ctx) {

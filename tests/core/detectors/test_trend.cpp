@@ -71,6 +71,7 @@ TEST(Trend, SeasonalKendallWithQuarters) {
     EXPECT_EQ(plain.level, detection_level::none);
     trend_options o;
     o.seasonal = true;
+    o.min_rise = 0.05;  // the planted rise is exactly +10% a year: count it (the default floor is +10%)
     const auto seasonal = trend(o).run(s).campaigns[11];
     EXPECT_NEAR(seasonal.statistic, 2.8722813232690143, 1e-12);
     EXPECT_NEAR(seasonal.p_value, 0.004075200091520409, 1e-12);
@@ -141,3 +142,17 @@ TEST(Trend, OptionChecks) {
 }
 
 }  // namespace
+
+// A significant rise below min_rise is no flag (EUDA: within ±10% is stable), and the reason says so.
+TEST(Trend, SignificantButSmallRiseIsNotFlagged) {
+    std::vector<double> values;
+    for (int i = 0; i < 12; ++i) values.push_back(100.0 * std::pow(1.05, i / 4.0));  // +5% a year, strictly rising
+    const auto s = wbe::test::quarterly(values);
+    const auto last = trend().run(s).campaigns[11];
+    EXPECT_LT(last.p_value, 0.05);  // S = 66: maximal
+    EXPECT_EQ(last.level, detection_level::none);
+    EXPECT_NE(last.reason.find("below the minimum rise of +10% per year"), std::string::npos) << last.reason;
+    trend_options o;
+    o.min_rise = 0.04;
+    EXPECT_EQ(trend(o).run(s).campaigns[11].level, detection_level::alert);
+}

@@ -8,7 +8,7 @@
 /// | excretion  | the drug (shared by every day and site)   | CF / X     |
 /// | population | the site (shared by every day)            | 1 / X      |
 /// | flow       | the site and campaign (a meter's bias)    | × X        |
-/// | sampling   | the sample (shared by its analytes)       | × X        |
+/// | sampling   | the sample and analyte (one draw for AMP and METH in the amphetamine correction) | × X |
 /// | analysis   | the sample and analyte                    | × X        |
 /// | censoring  | the sample and analyte: `<LOQ` uniform in [LOD, LOQ), `<LOD` uniform in [0, LOD) |
 ///

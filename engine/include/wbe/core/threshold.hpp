@@ -3,6 +3,7 @@
 /// Threshold and ratio rules, and the flags they raise. (The detector suite — baselines,
 /// trends, peers — builds on the same `flag` record.)
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,8 @@ struct flag {
     double reference = 0.0;  ///< the threshold crossed
     std::string unit;
     std::string explanation;
+    std::int64_t run_id = 0;   ///< the run that raised it (set by the pipeline)
+    std::string config_hash;   ///< of the config it was raised with
 };
 
 /// How probabilities turn into flags (uncertainty.hpp holds the run's values).

@@ -25,7 +25,7 @@ struct uncertainty_components {
 /// Replaces components where every selector that is set matches (later overrides win).
 struct uncertainty_override {
     std::string drug;       ///< drug name or residue id
-    std::string site;       ///< site id
+    std::string site;       ///< site id (not for excretion, drawn once per drug for every site)
     std::string method_id;  ///< lab method of the sample (analysis only)
     std::optional<factor_distribution> analysis, sampling, flow, population, excretion;
     location origin;

@@ -5,7 +5,7 @@
 /// custom code. Root attributes: `schema_version`, `engine_version`, `city`.
 ///
 /// Tables (dataset names): batches, samples, sites, flows, estimates_daily,
-/// estimates_campaign, summaries, flags, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
+/// estimates_campaign, summaries, detections, flags, flag_history, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
 /// inh); column lists are in data/README.md and README.md.
 ///
 /// Writing is whole-file and atomic: the new content goes to a temporary file beside the
@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "wbe/core/detect.hpp"
 #include "wbe/core/estimate.hpp"
 #include "wbe/core/sample.hpp"
 #include "wbe/core/site.hpp"
@@ -70,7 +71,9 @@ struct store_contents {
     std::vector<daily_estimate> daily;
     std::vector<campaign_estimate> campaigns;
     std::vector<group_summary> summaries;
-    std::vector<flag> flags;
+    std::vector<detection_record> detections;  ///< every detector result of the latest flag run
+    std::vector<flag> flags;                   ///< flags of the latest flag run
+    std::vector<flag> flag_history;            ///< flags of earlier runs, with their run id and config hash
     std::vector<run_record> runs;
 };
 

@@ -4,13 +4,41 @@
 /// which store, which inputs, which model set, how to censor and aggregate, and the threshold
 /// and ratio rules. Relative paths are relative to the config file's folder.
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "wbe/core/detect.hpp"
 #include "wbe/core/estimate.hpp"
 #include "wbe/core/threshold.hpp"
 
 namespace wbe::io {
+
+/// One detector parameter as written in the config.
+struct detector_param {
+    std::string key;
+    std::string text;
+    location where;
+};
+/// A detector at one inheritance level: on (with parameters) or off.
+struct detector_setting {
+    std::string name;
+    bool enabled = true;
+    bool switched_on = false;  ///< written `on`: enables the detector at any level
+    std::vector<detector_param> params;
+    location where;
+};
+/// The `detectors:` section: settings inherited defaults → drug → site kind → site. At the
+/// defaults and drug levels a detector written with parameters (or `{}` or `on`) runs; at the
+/// site-kind and site levels parameters only adjust a detector that already runs for that
+/// drug, `on` makes it run, and `off` at any level stops it. Parameters merge key by key, the
+/// later level winning.
+struct detector_settings {
+    std::vector<detector_setting> defaults;
+    std::map<std::string, std::vector<detector_setting>> drugs, site_kinds, sites;
+    [[nodiscard]] bool empty() const noexcept { return defaults.empty() && drugs.empty() && site_kinds.empty() && sites.empty(); }
+};
 
 struct run_config {
     std::string path;         ///< the config file
@@ -26,12 +54,25 @@ struct run_config {
     estimate_options estimate;
     std::vector<threshold_rule> thresholds;
     std::vector<ratio_rule> ratios;
+    detector_settings detectors;
     std::string thresholds_source;  ///< file the rules came from (the config itself when inline)
     std::string hash;               ///< XXH3-128 of the config and thresholds files
 };
 
 /// Reads and checks a run config; throws wbe::config_error with file, line, column and key.
 [[nodiscard]] run_config load_run_config(const std::string& path);
+
+/// The detectors for one site and drug, with their parameters applied (instances are shared
+/// between sites with the same settings). Throws config_error at the offending key.
+class detector_resolver {
+public:
+    explicit detector_resolver(const detector_settings& settings) : settings_(settings) {}
+    [[nodiscard]] std::vector<detector_instance> operator()(const site& s, const std::string& drug);
+
+private:
+    const detector_settings& settings_;
+    std::map<std::string, detector_instance> cache_;
+};
 
 /// Checks the rules against a model set (every drug or residue a rule names must exist) and
 /// replaces residue aliases in ratio rules by residue ids.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "wbe/core/detect.hpp"
 #include "wbe/io/hdf5_store.hpp"
 #include "wbe/io/run_config.hpp"
 
@@ -71,6 +72,25 @@ estimate_stage_summary estimate(const context& ctx);
 flag_summary flag(const context& ctx);
 /// ingest + estimate + flag, written once.
 run_summary run(const context& ctx);
+
+/// The flags (and every detector result) a config gives on the estimates of a store, without
+/// writing anything.
+struct evaluated_flags {
+    std::vector<wbe::flag> flags;
+    std::vector<detection_record> detections;
+};
+[[nodiscard]] evaluated_flags evaluate_flags(const io::store_contents& store, const context& ctx);
+
+/// What config `b` changes relative to config `a` on the estimates of a's store (`wbe flag
+/// --compare`): flags it adds, removes, and keeps at another level or certainty.
+struct flag_comparison {
+    std::vector<wbe::flag> added;
+    std::vector<wbe::flag> removed;
+    std::vector<std::pair<wbe::flag, wbe::flag>> changed;  ///< (a's, b's)
+    std::size_t n_a = 0;
+    std::size_t n_b = 0;
+};
+[[nodiscard]] flag_comparison compare_flags(const context& a, const context& b);
 
 /// Creates an empty store (schema and attributes only). Refuses to overwrite an existing one.
 void init_store(const std::string& path, const std::string& city);

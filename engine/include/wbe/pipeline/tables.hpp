@@ -39,6 +39,10 @@ struct table_filter {
 /// RFC 4180 CSV (quotes where needed), LF line ends.
 void write_csv(const text_table& t, std::ostream& out);
 
+/// `wbe flag --compare`: site by site, `+` flags config b adds, `-` flags it removes, `~` flags
+/// it keeps at another level or certainty.
+[[nodiscard]] std::string format_comparison(const flag_comparison& c, const std::string& name_a, const std::string& name_b);
+
 /// The run report printed by `wbe run`: what was loaded, computed and flagged.
 [[nodiscard]] std::string format_run_summary(const run_summary& s, const context& ctx);
 

@@ -24,6 +24,8 @@ std::vector<parameter_spec> trend::parameters() {
         real_spec("alert_p", d.alert_p, 0, 1, "", "two-sided p below which a rising trend is alert", true, true),
         boolean_spec("seasonal", d.seasonal, "seasonal Kendall test with the campaign's quarter as season"),
         boolean_spec("log_scale", d.log_scale, "Sen slope on ln(value): a relative change per year"),
+        real_spec("min_rise", d.min_rise, 0, inf, "per year",
+                  "smallest rise per year that raises a level (fraction with log_scale, else value units)"),
     };
 }
 
@@ -35,6 +37,7 @@ trend_options trend::options_from(const parameter_values& v) {
     o.alert_p = v.real("alert_p");
     o.seasonal = v.boolean("seasonal");
     o.log_scale = v.boolean("log_scale");
+    o.min_rise = v.real("min_rise");
     return o;
 }
 
@@ -45,6 +48,7 @@ std::vector<diagnostic> trend::check(const trend_options& o) {
     check_option(specs, "min_history", o.min_history, out);
     check_option(specs, "watch_p", o.watch_p, out);
     check_option(specs, "alert_p", o.alert_p, out);
+    check_option(specs, "min_rise", o.min_rise, out);
     if (o.min_history > o.window - 1)
         add_problem(out, "min_history", o.min_history, "must be <= window - 1 = " + std::to_string(o.window - 1));
     if (!(o.alert_p < o.watch_p)) add_problem(out, "alert_p", o.alert_p, "must be < watch_p = " + num(o.watch_p));
@@ -134,8 +138,10 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
         r.p_value = mk.p;
         r.expected = std::isnan(sen.slope) ? nan : unscale(sen.intercept + sen.slope * tp);
         const bool rising = mk.s > 0.0 && sen.slope > 0.0;
+        const double rise_per_year = o.log_scale ? std::expm1(sen.slope * s.units_per_year) : sen.slope * s.units_per_year;
+        const bool large = rise_per_year >= o.min_rise;
         const detection_level raw = level_below(mk.p, o.watch_p, o.alert_p);
-        const detection_level level = rising ? raw : detection_level::none;
+        const detection_level level = rising && large ? raw : detection_level::none;
         set_level(r, level, e, [&] {
             const double per_year = sen.slope * s.units_per_year;
             const std::string slope_text = o.log_scale ? percent(std::expm1(per_year)) + " per year"
@@ -143,6 +149,9 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             return std::string(o.seasonal ? "seasonal Kendall" : "Mann-Kendall") + " over " + span() + ": S = " +
                    num(mk.s) + ", Z = " + num(mk.z) + ", p = " + num(mk.p) + crossed(raw, o.watch_p, o.alert_p, " < ") +
                    "; Sen slope " + slope_text + (rising ? "" : raw != detection_level::none ? " (not rising)" : "") +
+                   (rising && !large && raw != detection_level::none
+                        ? " (below the minimum rise of " + (o.log_scale ? percent(o.min_rise) : num(o.min_rise)) + " per year)"
+                        : std::string()) +
                    (n_censored ? "; " + campaigns(n_censored, "censored value") + ": values below " + num(limit) +
                                      " tied for S, substitutes in the slope"
                                : std::string());

@@ -39,6 +39,10 @@ struct trend_options {
     double alert_p = 0.05;    ///< two-sided p below which a rising trend is alert (< watch_p)
     bool seasonal = false;    ///< seasonal Kendall with observation::season as seasons
     bool log_scale = true;    ///< Sen slope on ln(value): a relative change per time
+    /// Smallest rise per year that counts: a relative rise (0.10 = +10% per year) with
+    /// log_scale, else in the value's unit. The default follows the EUDA convention that a
+    /// change within ±10% is "stable" (science.md §5): a significant but smaller drift is no flag.
+    double min_rise = 0.10;
 };
 
 class trend final : public series_detector {
