@@ -10,6 +10,7 @@
 
 #include "test_support.hpp"
 #include "wbe/core/errors.hpp"
+#include "wbe/core/detectors/registry.hpp"
 #include "wbe/io/model_library.hpp"
 
 namespace {
@@ -440,3 +441,83 @@ TEST(run_config, uncertainty_probability_possible_above_exceeds) {
 }
 
 }  // namespace
+
+// ---- detectors (inheritance defaults → drugs → site_kinds → sites) ---------------------------
+
+namespace {
+
+wbe::site make_site(const std::string& id, const std::string& kind) {
+    wbe::site s;
+    s.id = id;
+    s.kind = kind;
+    return s;
+}
+
+std::vector<std::string> names_of(const std::vector<wbe::detector_instance>& ds) {
+    std::vector<std::string> out;
+    for (const auto& d : ds) out.push_back(d.name);
+    return out;
+}
+
+}  // namespace
+
+TEST(run_config, detectors_inherit_and_switch) {
+    const wbe::test::temp_dir dir("config");
+    const std::string path = write(dir, "c.yaml", config("thresholds:\n"
+                                                         "  detectors:\n"
+                                                         "    defaults: {trend: {}}\n"
+                                                         "    drugs:\n"
+                                                         "      ketamine: {rolling_baseline: {window: 6}}\n"
+                                                         "    site_kinds:\n"
+                                                         "      venue: {trend: off, rolling_baseline: {min_sd: 0.8}, peer_rank: on}\n"
+                                                         "    sites:\n"
+                                                         "      V-2: {rolling_baseline: off}\n"));
+    const wbe::io::run_config c = load_run_config(path);
+    wbe::io::detector_resolver resolve(c.detectors);
+    // A plant: defaults (trend) + the drug's rolling_baseline.
+    EXPECT_EQ(names_of(resolve(make_site("P-1", "wwtp"), "ketamine")), (std::vector<std::string>{"trend", "rolling_baseline"}));
+    EXPECT_EQ(names_of(resolve(make_site("P-1", "wwtp"), "methamphetamine")), (std::vector<std::string>{"trend"}));
+    // A venue: trend off; parameters at the site-kind level adjust only what runs (rolling
+    // baseline for ketamine, not for methamphetamine); `on` switches peer_rank on for any drug.
+    EXPECT_EQ(names_of(resolve(make_site("V-1", "venue"), "ketamine")), (std::vector<std::string>{"rolling_baseline", "peer_rank"}));
+    EXPECT_EQ(names_of(resolve(make_site("V-1", "venue"), "methamphetamine")), (std::vector<std::string>{"peer_rank"}));
+    // A site switches a detector off.
+    EXPECT_EQ(names_of(resolve(make_site("V-2", "venue"), "ketamine")), (std::vector<std::string>{"peer_rank"}));
+    // Sites with the same merged settings share one detector instance.
+    const auto a = resolve(make_site("P-1", "wwtp"), "ketamine");
+    const auto b = resolve(make_site("P-2", "wwtp"), "ketamine");
+    EXPECT_EQ(a[1].series.get(), b[1].series.get());
+    EXPECT_NE(resolve(make_site("V-1", "venue"), "ketamine")[0].series.get(), a[1].series.get());  // min_sd differs
+}
+
+TEST(run_config, detector_errors_name_line_and_column) {
+    const wbe::test::temp_dir dir("config");
+    const auto err = [&](const std::string& detectors) {
+        return error_of(write(dir, "c.yaml", config("thresholds:\n  detectors:\n" + detectors)));
+    };
+    const std::string p = dir.file("c.yaml");
+    EXPECT_EQ(err("    defaults: {trendy: {}}\n"),
+              p + ":6:16: trendy = \"\": unknown detector (known: " + wbe::detectors::detector_names() + ")");
+    EXPECT_EQ(err("    defaults: {trend: {window: 2}}\n"), p + ":6:24: window = 2: must be an integer in [3, 1000]");
+    EXPECT_EQ(err("    defaults: {trend: {colour: red}}\n").rfind(p + ":6:24: colour = red: unknown parameter of trend", 0), 0u)
+        << err("    defaults: {trend: {colour: red}}\n");
+    EXPECT_EQ(err("    defaults: {trend: maybe}\n"), p + ":6:23: trend = maybe: a detector is a mapping of parameters, on or off");
+    EXPECT_EQ(err("    site_kinds: {plant: {}}\n"), p + ":6:18: plant = \"\": site kind must be wwtp or venue");
+    EXPECT_EQ(err("    everywhere: {}\n").rfind(p + ":6:5: everywhere = \"\": unknown key in detectors", 0), 0u);
+}
+
+TEST(run_config, detector_cross_parameter_rules_fail_when_built) {
+    const wbe::test::temp_dir dir("config");
+    const std::string path = write(dir, "c.yaml", config("thresholds:\n"
+                                                         "  detectors:\n"
+                                                         "    drugs:\n"
+                                                         "      ketamine: {rolling_baseline: {watch_z: 5, alert_z: 4}}\n"));
+    const wbe::io::run_config c = load_run_config(path);  // each value is valid on its own
+    wbe::io::detector_resolver resolve(c.detectors);
+    try {
+        (void)resolve(make_site("P-1", "wwtp"), "ketamine");
+        FAIL() << "expected a config_error";
+    } catch (const wbe::config_error& e) {
+        EXPECT_EQ(std::string(e.what()), path + ":7:58: alert_z = 4: must be > watch_z = 5 (detector rolling_baseline for P-1, ketamine)");
+    }
+}

@@ -175,3 +175,18 @@ TEST(cli, init_creates_a_store_once) {
 }
 
 }  // namespace
+
+TEST(cli, flag_compare_prints_the_difference_and_writes_nothing) {
+    const wbe::test::temp_dir dir("cli");
+    ASSERT_EQ(wbe_cli("run -c " + example_config() + " --store store.h5", dir.path()).code, 0);
+    const std::string before = slurp(dir.path() / "store.h5");
+    const std::string sensitive = wbe::test::source_dir() + "/config/example-sensitive.yaml";
+    const cli_result r = wbe_cli("flag -c " + example_config() + " --store store.h5 --compare " + sensitive, dir.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, " raises 26 flags, ")) << r.out;
+    EXPECT_TRUE(contains(r.out, "\nLS-WWTP-02\n")) << r.out;
+    EXPECT_TRUE(contains(r.out, "  + 2023Q3 methamphetamine threshold watch: ")) << r.out;
+    EXPECT_EQ(slurp(dir.path() / "store.h5"), before);
+    // A missing compare file is a usage error.
+    EXPECT_EQ(wbe_cli("flag -c " + example_config() + " --store store.h5 --compare nowhere.yaml", dir.path()).code, 2);
+}

@@ -508,3 +508,29 @@ TEST(pipeline, uncertainty_on_the_example_city) {
 }
 
 }  // namespace
+
+// ---- comparing two configs (wbe flag --compare) -------------------------------------------
+
+TEST(pipeline, compare_flags_of_the_shipped_config_pair) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    pipeline::context a = context_for(store);
+    a.config.estimate.uncertainty.mc.draws = 2000;  // enough for the certainties used below
+    (void)pipeline::run(a);
+    const std::string before = bytes_of(store);
+    const pipeline::context b = pipeline::load_context(root() + "/config/example-sensitive.yaml", {store});
+    const pipeline::flag_comparison c = pipeline::compare_flags(a, b);
+    EXPECT_EQ(c.n_a, 26u);
+    EXPECT_EQ(c.n_a + c.added.size() - c.removed.size(), c.n_b);
+    // The sensitive watch level for methamphetamine (157 instead of 200) adds the rising plant's
+    // 2023Q3-2024Q1 campaigns (161.8, 177.0, 192.2; data/README.md) as threshold flags.
+    std::set<std::string> added_meth;
+    for (const auto& f : c.added)
+        if (f.site_id == "LS-WWTP-02" && f.rule == "threshold") added_meth.insert(f.campaign);
+    EXPECT_EQ(added_meth, (std::set<std::string>{"2023Q3", "2023Q4", "2024Q1"}));
+    // Peer ranking only exists in the sensitive config; nothing the default raises disappears.
+    EXPECT_TRUE(std::any_of(c.added.begin(), c.added.end(), [](const wbe::flag& f) { return f.rule == "peer_rank"; }));
+    EXPECT_TRUE(c.removed.empty());
+    // Comparing writes nothing.
+    EXPECT_EQ(bytes_of(store), before);
+}
