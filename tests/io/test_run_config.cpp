@@ -130,7 +130,7 @@ TEST(run_config, unknown_top_level_key) {
     const wbe::test::temp_dir dir("config");
     const std::string path = write(dir, "c.yaml", config("colour: red\n"));
     EXPECT_EQ(error_of(path), path + ":4:1: colour = \"\": unknown key in run config (allowed: name, city, store, inputs, "
-                                     "models, censoring, campaign, corrections, thresholds, uncertainty)");
+                                     "models, censoring, campaign, corrections, thresholds, uncertainty, composites)");
 }
 
 TEST(run_config, missing_required_key) {
@@ -189,7 +189,7 @@ TEST(run_config, unknown_metric) {
     const std::string path =
         write(dir, "c.yaml", config("thresholds:\n  thresholds:\n    - {drug: ketamine, metric: mass, watch: 1}\n"));
     EXPECT_EQ(error_of(path),
-              path + ":6:32: metric = mass: metric must be concentration, load, pnl, consumption or doses");
+              path + ":6:32: metric = mass: metric must be concentration, load, pnl, consumption, doses or index");
 }
 
 TEST(run_config, errors_in_a_thresholds_file_name_that_file) {
@@ -520,4 +520,29 @@ TEST(run_config, detector_cross_parameter_rules_fail_when_built) {
     } catch (const wbe::config_error& e) {
         EXPECT_EQ(std::string(e.what()), path + ":7:58: alert_z = 4: must be > watch_z = 5 (detector rolling_baseline for P-1, ketamine)");
     }
+}
+
+TEST(run_config, composites_are_read_and_checked) {
+    const wbe::test::temp_dir dir("config");
+    const std::string ok = write(dir, "ok.yaml", config("composites:\n"
+                                                        "  - {name: stim, drugs: {methamphetamine: 1, cocaine: 2}}\n"
+                                                        "  - {name: pts, method: relative, base_year: 2022, drugs: {ketamine: 1}}\n"));
+    const wbe::io::run_config c = load_run_config(ok);
+    ASSERT_EQ(c.composites.size(), 2u);
+    EXPECT_EQ(c.composites[0].method, wbe::composite_method::total_doses);
+    EXPECT_EQ(c.composites[0].drugs, (std::vector<std::pair<std::string, double>>{{"methamphetamine", 1.0}, {"cocaine", 2.0}}));
+    EXPECT_EQ(c.composites[1].method, wbe::composite_method::relative);
+    EXPECT_EQ(c.composites[1].base_year, 2022);
+
+    const std::string p = dir.file("bad.yaml");
+    const auto err = [&](const std::string& text) { return error_of(write(dir, "bad.yaml", config(text))); };
+    EXPECT_EQ(err("composites:\n  - {name: s, method: sum, drugs: {ketamine: 1}}\n"),
+              p + ":5:23: method = sum: method must be total_doses or relative");
+    EXPECT_EQ(err("composites:\n  - {name: s, drugs: {ketamine: -1}}\n"), p + ":5:33: ketamine = -1: a weight must be a number > 0");
+    EXPECT_EQ(err("composites:\n  - {name: s, drugs: {ketamine: 1}, base_year: 22}\n"),
+              p + ":5:48: base_year = 22: base_year must be a year (1900-2199) or 0 for the first year");
+    // A composite's drugs must exist in the model set, checked with the models.
+    wbe::io::run_config unknown = load_run_config(write(dir, "u.yaml", config("composites:\n  - {name: s, drugs: {heroinx: 1}}\n")));
+    const wbe::model_set models = wbe::io::load_model_set(root() + "/models");
+    EXPECT_THROW(wbe::io::resolve_rules(unknown, models), wbe::config_error);
 }

@@ -43,7 +43,7 @@ flag to_flag(const detection_record& r) {
     f.level = r.level == "alert" ? flag_level::alert : flag_level::watch;
     f.value = r.value;
     f.reference = r.upper_bound;
-    f.unit = r.metric == "consumption" ? "mg/day/1000 inh" : "ng/L";
+    f.unit = r.metric == "consumption" ? "mg/day/1000 inh" : r.metric == "index" ? "" : "ng/L";
     f.explanation = r.detector + ": " + r.reason;
     return f;
 }
@@ -55,7 +55,7 @@ detection_record record_of(const campaign_estimate& c, const std::string& detect
     d.drug = c.drug.empty() ? c.analyte : c.drug;
     d.campaign = c.campaign;
     d.detector = detector;
-    d.metric = uses_consumption(c) ? "consumption" : "concentration";
+    d.metric = c.censoring.rfind("composite:", 0) == 0 ? "index" : uses_consumption(c) ? "consumption" : "concentration";
     d.value = uses_consumption(c) ? c.consumption_mean : c.conc_mean;
     d.expected = r.expected;
     d.upper_bound = r.upper_bound;

@@ -19,6 +19,7 @@ double value_of(const campaign_estimate& c, metric m) {
         case metric::pnl: return c.pnl_mean;
         case metric::consumption: return c.consumption_mean;
         case metric::doses: return c.doses_mean;
+        case metric::index: return c.consumption_mean;  // a composite keeps its value there
     }
     return nan;
 }
@@ -57,7 +58,7 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
             if (std::isnan(v)) continue;
             // Censoring leaves the value anywhere between the bounds: a threshold inside them is
             // undecidable whatever the substitution or the draws say.
-            const bool bounded = r.what == metric::consumption && c.n_censored > 0 &&
+            const bool bounded = (r.what == metric::consumption || r.what == metric::index) && c.n_censored > 0 &&
                                  !std::isnan(c.consumption_censored_low) && !std::isnan(c.consumption_censored_high);
             const auto straddles = [&](double t) {
                 return bounded && c.consumption_censored_low < t && t <= c.consumption_censored_high;
@@ -111,7 +112,7 @@ std::vector<flag> evaluate_thresholds(const std::vector<campaign_estimate>& esti
                 " (mean of " + std::to_string(c.n_samples) + (c.n_samples == 1 ? " sample" : " samples") +
                 (c.n_censored ? ", " + std::to_string(c.n_censored) + " censored" : std::string()) + ")";
             const std::string origin = r.origin.file.empty() ? std::string() : " [" + r.origin.to_string() + "]";
-            const std::string head = r.drug + " " + std::string(to_string(r.what)) + " " + number(v) + " " + f.unit;
+            const std::string head = r.drug + " " + std::string(to_string(r.what)) + " " + number(v) + (f.unit.empty() ? "" : " " + f.unit);
             if (certainty == "indeterminate") {
                 f.explanation = head + measured + ": with censored days between 0 and their limit it lies in [" +
                                 number(c.consumption_censored_low) + ", " + number(c.consumption_censored_high) +
@@ -197,6 +198,7 @@ std::string_view to_string(metric m) noexcept {
         case metric::pnl: return "pnl";
         case metric::consumption: return "consumption";
         case metric::doses: return "doses";
+        case metric::index: return "index";
     }
     return "";
 }
@@ -208,12 +210,13 @@ std::string_view unit_of(metric m) noexcept {
         case metric::pnl: return "mg/day/1000 inh";
         case metric::consumption: return "mg/day/1000 inh";
         case metric::doses: return "doses/day/1000 inh";
+        case metric::index: return "";  // a composite's own unit (doses/day/1000 inh or points)
     }
     return "";
 }
 
 bool parse_metric(std::string_view t, metric& out) noexcept {
-    for (metric m : {metric::concentration, metric::load, metric::pnl, metric::consumption, metric::doses})
+    for (metric m : {metric::concentration, metric::load, metric::pnl, metric::consumption, metric::doses, metric::index})
         if (to_string(m) == t) {
             out = m;
             return true;

@@ -105,7 +105,7 @@ void read_rules(const detail::yaml_reader& y, const YAML::Node& n, run_config& c
                 y.fail(r["site_kind"], "site_kind", t.site_kind, "site_kind must be wwtp, venue or any");
             const std::string m = y.string(r, "metric");
             if (!parse_metric(m, t.what))
-                y.fail(r["metric"], "metric", m, "metric must be concentration, load, pnl, consumption or doses");
+                y.fail(r["metric"], "metric", m, "metric must be concentration, load, pnl, consumption, doses or index");
             t.watch = y.number_or(r, "watch", t.watch);
             t.alert = y.number_or(r, "alert", t.alert);
             if (std::isnan(t.watch) && std::isnan(t.alert)) y.fail(r, "watch", "", "a rule needs watch, alert or both");
@@ -290,7 +290,8 @@ run_config load_run_config(const std::string& path) {
     }
     const YAML::Node n = y.load_text(text);
     y.check_map(n, "run config",
-                {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds", "uncertainty"},
+                {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds", "uncertainty",
+                 "composites"},
                 {"store", "models"});
     const fs::path base = fs::path(path).parent_path();
     run_config c;
@@ -341,6 +342,33 @@ run_config load_run_config(const std::string& path) {
     c.estimate.uncertainty.method = uncertainty_method::monte_carlo;  // the default of a run config
     if (const YAML::Node u = n["uncertainty"]; u) read_uncertainty(y, u, c.estimate.uncertainty);
 
+    if (const YAML::Node list = n["composites"]; list) {
+        if (!list.IsSequence()) y.fail(list, "composites", "", "composites must be a list");
+        for (const auto& e : list) {
+            y.check_map(e, "composite", {"name", "method", "drugs", "base_year"}, {"name", "drugs"});
+            composite_options co;
+            co.name = y.string(e, "name");
+            const std::string m = y.string_or(e, "method", "total_doses");
+            if (m == "total_doses") co.method = composite_method::total_doses;
+            else if (m == "relative") co.method = composite_method::relative;
+            else y.fail(e["method"], "method", m, "method must be total_doses or relative");
+            const YAML::Node d = e["drugs"];
+            if (!d.IsMap() || d.size() == 0) y.fail(d, "drugs", "", "drugs must map drug names to weights");
+            for (auto it = d.begin(); it != d.end(); ++it) {
+                const auto w = detail::parse_number(it->second.IsScalar() ? it->second.Scalar() : std::string());
+                if (!w || !(*w > 0.0)) y.fail(it->second, it->first.Scalar(), it->second.IsScalar() ? it->second.Scalar() : "", "a weight must be a number > 0");
+                co.drugs.emplace_back(it->first.Scalar(), *w);
+            }
+            const double by = y.number_or(e, "base_year", 0.0);
+            if (!(by == 0.0 || (by >= 1900 && by <= 2199 && by == std::floor(by))))
+                y.fail(e["base_year"], "base_year", e["base_year"].Scalar(), "base_year must be a year (1900-2199) or 0 for the first year");
+            co.base_year = static_cast<int>(by);
+            for (const auto& other : c.composites)
+                if (other.name == co.name) y.fail(e["name"], "name", co.name, "composite names must be unique");
+            c.composites.push_back(std::move(co));
+        }
+    }
+
     std::string all = text;
     c.thresholds_source = path;
     if (const YAML::Node t = n["thresholds"]; t) {
@@ -368,7 +396,17 @@ run_config load_run_config(const std::string& path) {
 }
 
 void resolve_rules(run_config& c, const model_set& models) {
+    for (const auto& co : c.composites) {
+        if (models.find(co.name)) throw_config_error({c.path, 0, 0}, "composites", co.name, "a composite cannot take the name of a residue");
+        for (const auto& [drug, w] : co.drugs) {
+            bool found = models.find(drug) != nullptr;
+            for (const auto& r : models.residues) found = found || (r.drug && r.drug->name == drug);
+            if (!found) throw_config_error({c.path, 0, 0}, "composites." + co.name, drug, "unknown drug or residue (not in model set '" + models.name + "')");
+        }
+    }
     const auto known = [&](const std::string& name) {
+        for (const auto& co : c.composites)
+            if (co.name == name) return true;
         if (models.find(name)) return true;
         for (const auto& r : models.residues)
             if (r.drug && r.drug->name == name) return true;

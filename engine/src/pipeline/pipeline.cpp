@@ -162,6 +162,11 @@ void retire_flags(io::store_contents& store) {
 estimate_stage_summary estimate_into(io::store_contents& store, const context& ctx) {
     estimate_result r = wbe::estimate(store.sites, store.samples, store.flows, ctx.models, ctx.config.estimate,
                                       store.city.empty() ? std::string("city") : store.city);
+    for (const auto& co : ctx.config.composites) {
+        composite_result cr = composite_index(r.campaigns, co);
+        r.summary.warnings.insert(r.summary.warnings.end(), cr.warnings.begin(), cr.warnings.end());
+        r.campaigns.insert(r.campaigns.end(), std::make_move_iterator(cr.rows.begin()), std::make_move_iterator(cr.rows.end()));
+    }
     store.daily = std::move(r.daily);
     store.campaigns = std::move(r.campaigns);
     store.summaries = std::move(r.summaries);
@@ -310,7 +315,8 @@ run_summary run(const context& ctx) {
     for (const auto& c : store.campaigns)
         if (c.site_kind == "wwtp" && c.campaign > s.latest_campaign) s.latest_campaign = c.campaign;
     for (const auto& c : store.campaigns)
-        if (c.campaign == s.latest_campaign && c.site_kind == "wwtp" && c.scope != "district" && !c.drug.empty())
+        if (c.campaign == s.latest_campaign && c.site_kind == "wwtp" && c.scope != "district" && !c.drug.empty() &&
+            c.censoring.rfind("composite:", 0) != 0)
             s.latest.push_back(c);
     return s;
 }

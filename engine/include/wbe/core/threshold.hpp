@@ -15,7 +15,8 @@ namespace wbe {
 
 enum class flag_level { none, watch, alert };
 /// Which index of a campaign estimate a rule looks at.
-enum class metric { concentration, load, pnl, consumption, doses };
+/// `index` is the value of a composite index (composite_index.hpp), in the composite's own unit.
+enum class metric { concentration, load, pnl, consumption, doses, index };
 
 /// `drug` (a drug name or residue id) at sites of `site_kind` (`wwtp`, `venue`, or `any`):
 /// watch when the campaign value ≥ `watch`, alert when ≥ `alert` (either may be NaN = unused).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "wbe/core/composite_index.hpp"
 #include "wbe/core/detect.hpp"
 #include "wbe/core/estimate.hpp"
 #include "wbe/core/threshold.hpp"
@@ -55,6 +56,7 @@ struct run_config {
     std::vector<threshold_rule> thresholds;
     std::vector<ratio_rule> ratios;
     detector_settings detectors;
+    std::vector<composite_options> composites;  ///< multi-drug indices (`composites:`)
     std::string thresholds_source;  ///< file the rules came from (the config itself when inline)
     std::string hash;               ///< XXH3-128 of the config and thresholds files
 };
