@@ -194,27 +194,29 @@ def check(problems: list[Problem]) -> None:
 
 # --- timing -----------------------------------------------------------------------------------
 
-def time_programme(problems: list[Problem], min_time: float, repetitions: int) -> list[float]:
-    """Seconds per programme, one value per repeat; a repeat runs the programme `number` times
-    (number = 1 once a call takes min_time)."""
-    t0 = time.perf_counter()
+def time_programme(problems: list[Problem], min_time: float, repetitions: int) -> tuple[list[float], float]:
+    """Wall seconds per programme, one value per repeat (a repeat runs the programme `number`
+    times, number = 1 once a call takes min_time), and the process CPU time over the wall time
+    of all repeats (about 1: numpy ran on one core)."""
+    c0, t0 = time.process_time(), time.perf_counter()
     run_programme(problems)            # also the warm-up
     first = time.perf_counter() - t0
     if first >= min_time:
         times = [first]                # a call that long needs no warm-up; it counts
         for _ in range(repetitions - 1):
-            t0 = time.perf_counter()
+            t1 = time.perf_counter()
             run_programme(problems)
-            times.append(time.perf_counter() - t0)
-        return times
+            times.append(time.perf_counter() - t1)
+        return times, (time.process_time() - c0) / (time.perf_counter() - t0)
     number = max(1, math.ceil(min_time / first))
     times = []
+    c0, t0 = time.process_time(), time.perf_counter()
     for _ in range(repetitions):
-        t0 = time.perf_counter()
+        t1 = time.perf_counter()
         for _ in range(number):
             run_programme(problems)
-        times.append((time.perf_counter() - t0) / number)
-    return times
+        times.append((time.perf_counter() - t1) / number)
+    return times, (time.process_time() - c0) / (time.perf_counter() - t0)
 
 
 def run(sizes, min_time: float, repetitions: dict[int, int]) -> dict:
@@ -223,11 +225,12 @@ def run(sizes, min_time: float, repetitions: dict[int, int]) -> dict:
         problems = make_programme(n)
         check(problems)
         site_days = sum(p.base.size for p in problems)
-        times = time_programme(problems, min_time, repetitions[n])
+        times, cpu_over_wall = time_programme(problems, min_time, repetitions[n])
         t = statistics.median(times)
         results.append({"stage": "monte_carlo", "size": n, "site_days": site_days, "draws": DRAWS,
                         "plants": sum(len(p.pop) for p in problems), "problems": len(problems),
                         "seconds_per_call": t, "times": times, "items_per_second": site_days * DRAWS / t,
+                        "cpu_over_wall": cpu_over_wall,
                         "cv": statistics.pstdev(times) / statistics.mean(times) if len(times) > 1 else None})
     return {
         "numpy_version": np.__version__,
@@ -259,7 +262,8 @@ def main() -> None:
     print(f"numpy {out['numpy_version']}, OPENBLAS_CORETYPE={out['openblas_coretype'] or '(not set)'}")
     for r in out["results"]:
         print(f"monte_carlo {r['size']:>7} ({r['site_days']} site-days, {r['problems']} problems)  "
-              f"{r['seconds_per_call']:8.3f} s  {r['items_per_second'] / 1e6:8.2f} M site-day draws/s")
+              f"{r['seconds_per_call']:8.3f} s  {r['items_per_second'] / 1e6:8.2f} M site-day draws/s"
+              f"  (CPU/wall {r['cpu_over_wall']:.2f})")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@
 3. `<build>/bin/wbe_bench_mc` (Monte Carlo uncertainty, 10^3-10^5 site-days x 10^4 draws, 1 and
    2 threads), one invocation per size so that the big sizes get fewer repetitions, and its
    numpy peer `bench/peer_numpy_mc.py`; then `wbe_bench_mc --memory DRAWS` in a subprocess per
-   draw count, its peak RSS read with os.wait4 (the engine's two-pass path above keep_limit).
+   draw count, which reports its own peak RSS (VmHWM; the engine's two-pass path above
+   keep_limit). The child's ru_maxrss from os.wait4 is recorded too (see run_memory).
 4. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
    benchmark's bytes/s at the same size, and their ratio (fraction of copy bandwidth); the Monte
    Carlo rows add the 2-thread speed-up. Then the memory table and the target verdicts.
@@ -274,6 +275,9 @@ def main() -> None:
         reps = ", ".join(f"{f'{n:.0e}'.replace('e+0', 'e')}: {mc_repetitions(n, args.repetitions)}" for n in args.mc_sizes)
         print(f"monte_carlo: items = site-day draws (site-days x 10^4 draws), wall clock, 1 thread (numpy: 1 core) "
               f"and 2 threads (_2t); repetitions {reps}")
+        if peer_mc is not None:
+            cw = ", ".join(f"{r['cpu_over_wall']:.2f}" for r in peer_mc["results"])
+            print(f"numpy Monte Carlo peer: process CPU time / wall time {cw} (1 = one core)")
     print()
 
     header = ("stage", "size", "wbe items/s", "numpy items/s", "wbe/numpy", "wbe bytes/s", "copy bytes/s",
