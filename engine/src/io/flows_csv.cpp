@@ -23,17 +23,10 @@ flows_file parse_flows(std::string_view text, const std::string& source, const f
     out.source = source;
     out.content_hash = detail::content_hash(text);
 
-    const csv_document doc = parse_csv(text);
-    for (const auto& p : doc.problems) errs.add(at(p.line, p.column), "", "", p.message);
-    if (doc.records.empty()) {
-        errs.add(at(1, 0), "", "", "file is empty: expected a header line and at least one row");
-        errs.throw_if_any();
-    }
-    const csv_record& header = doc.records.front();
-    const auto h = detail::map_header(header, required_columns, optional_columns);
-    for (std::size_t k = 0; k < h.problems_rule.size(); ++k)
-        errs.add(at(header.line, h.problems_column[k]), "column", h.problems_field[k], h.problems_rule[k]);
-    if (!h.problems_rule.empty()) errs.throw_if_any();  // rows cannot be read against a broken header
+    const detail::checked_csv table = detail::open_csv(text, source, required_columns, optional_columns, errs);
+    const csv_document& doc = table.doc;
+    const csv_record& header = table.header_record();
+    const detail::header_map& h = table.header;
 
     std::map<std::pair<std::string, day_number>, std::size_t> seen;
     for (std::size_t r = 1; r < doc.records.size(); ++r) {

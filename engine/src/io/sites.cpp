@@ -82,19 +82,12 @@ sites_file read_csv_sites(const std::string& path) {
     out.source = path;
     out.content_hash = detail::content_hash(text);
     diagnostics_collector errs;
-    const csv_document doc = parse_csv(text);
-    for (const auto& p : doc.problems) errs.add({path, p.line, p.column}, "", "", p.message);
-    if (doc.records.empty()) {
-        errs.add({path, 1, 0}, "", "", "file is empty: expected a header line and at least one row");
-        errs.throw_if_any();
-    }
     const std::vector<std::string_view> req{"id", "kind"};
     const std::vector<std::string_view> opt{"name", "venue_type", "district", "towns", "population",
                                             "population_rsd", "population_method", "residence_time_h"};
-    const auto h = detail::map_header(doc.records.front(), req, opt);
-    for (std::size_t k = 0; k < h.problems_rule.size(); ++k)
-        errs.add({path, doc.records.front().line, h.problems_column[k]}, "column", h.problems_field[k], h.problems_rule[k]);
-    if (!h.problems_rule.empty()) errs.throw_if_any();  // rows cannot be read against a broken header
+    const detail::checked_csv table = detail::open_csv(text, path, req, opt, errs);
+    const csv_document& doc = table.doc;
+    const detail::header_map& h = table.header;
     std::set<std::string> ids;
     for (std::size_t r = 1; r < doc.records.size(); ++r) {
         const auto& rec = doc.records[r];

@@ -64,6 +64,23 @@ header_map map_header(const csv_record& header, const std::vector<std::string_vi
     return h;
 }
 
+checked_csv open_csv(std::string_view text, const std::string& source, const std::vector<std::string_view>& required,
+                     const std::vector<std::string_view>& optional, wbe::diagnostics_collector& errs) {
+    checked_csv t;
+    t.doc = parse_csv(text);
+    for (const auto& p : t.doc.problems) errs.add({source, p.line, p.column}, "", "", p.message);
+    if (t.doc.records.empty()) {
+        errs.add({source, 1, 0}, "", "", "file is empty: expected a header line and at least one row");
+        errs.throw_if_any();
+    }
+    t.header = map_header(t.doc.records.front(), required, optional);
+    for (std::size_t k = 0; k < t.header.problems_rule.size(); ++k)
+        errs.add({source, t.doc.records.front().line, t.header.problems_column[k]}, "column", t.header.problems_field[k],
+                 t.header.problems_rule[k]);
+    if (!t.header.problems_rule.empty()) errs.throw_if_any();
+    return t;
+}
+
 std::string content_hash(std::string_view bytes) {
     const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
     char buf[33];

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wbe/core/errors.hpp"
 #include "wbe/io/csv.hpp"
 
 namespace wbe::io::detail {
@@ -33,6 +34,18 @@ struct header_map {
 };
 header_map map_header(const csv_record& header, const std::vector<std::string_view>& required,
                       const std::vector<std::string_view>& optional);
+
+/// A CSV file split into records with its header checked: the shared start of every CSV
+/// reader. Quoting problems go into `errs` (rows are still read); an empty file, or a header
+/// with missing, unknown or duplicate columns, throws everything collected so far, because
+/// rows cannot be read against a broken header.
+struct checked_csv {
+    csv_document doc;
+    header_map header;
+    [[nodiscard]] const csv_record& header_record() const { return doc.records.front(); }
+};
+checked_csv open_csv(std::string_view text, const std::string& source, const std::vector<std::string_view>& required,
+                     const std::vector<std::string_view>& optional, wbe::diagnostics_collector& errs);
 
 /// XXH3-128 of the bytes as 32 lower-case hex digits.
 std::string content_hash(std::string_view bytes);
