@@ -43,6 +43,11 @@ TARGET_MC_RATIO = 10.0       # wbe / numpy, one core each
 TARGET_MC_SPEEDUP = 1.8      # wbe 2 threads / wbe 1 thread
 MEMORY_DRAWS = [10**5, 10**6, 2 * 10**6, 10**7]  # keep_limit = 2^20: the last two take the two-pass path
 TARGET_MEMORY_GROWTH = 0.10  # "flat": peak RSS at 10^7 draws within 10 % of the peak at 2*10^6
+CENSORED_SIZES = [10**3, 10**4, 10**5, 10**6]   # ros and kaplan_meier (issue 5)
+ROS_PEER_SIZES = [10**3, 10**4, 10**5]          # statsmodels impute_ros: ~12 us per value, 10^6 would take ~2 min a call
+ROS_CHECK_SIZES = [10**3, 10**4]                # statsmodels answers compared with wbe's (1e-6 relative)
+CENSORED_PEER_MAX_REPETITIONS = {10**4: 3, 10**5: 1}  # statsmodels: 1.2 s and 11 s per call
+TARGET_CENSORED_RATIO = 20.0  # wbe / peer (statsmodels for ros, numpy for kaplan_meier)
 PEER_PYTHON = "/usr/bin/python3"  # Debian's numpy lives there (toolchain.md)
 
 
@@ -173,6 +178,55 @@ def run_numpy_mc(sizes: list[int], repetitions: int, min_time: float | None) -> 
     return json.loads(proc.stdout)
 
 
+def run_censored(exe: Path, data_dir: Path, sizes: list[int], repetitions: int,
+                 min_time: float | None) -> tuple[dict, list[str]]:
+    """Writes the inputs and wbe's answers for the peer (`--write-data`), then times ros and
+    kaplan_meier (Google Benchmark JSON, only the requested sizes)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [str(exe), "--write-data", str(data_dir), *map(str, sizes)]
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"wbe_bench_censored --write-data exited with {proc.returncode}:\n{proc.stderr}")
+    sizes_re = "|".join(map(str, sizes))
+    cmd = [str(exe), "--benchmark_format=json", f"--benchmark_filter=^(ros|kaplan_meier)/({sizes_re})/",
+           f"--benchmark_repetitions={repetitions}"]
+    if min_time is not None:
+        cmd.append(f"--benchmark_min_time={min_time}")
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"wbe_bench_censored exited with {proc.returncode}:\n{proc.stderr}")
+    report = json.loads(proc.stdout)
+    errors = sorted({f"{b['run_name']}: {b.get('error_message', '?')}"
+                     for b in report["benchmarks"] if b.get("error_occurred")})
+    return report, errors
+
+
+def censored_peer_repetitions(size: int, requested: int) -> int:
+    cap = CENSORED_PEER_MAX_REPETITIONS.get(size)
+    return requested if cap is None else max(1, min(requested, cap))
+
+
+def run_peer_censored(data_dir: Path, sizes: list[int], ros_sizes: list[int], repetitions: int,
+                      min_time: float | None) -> dict | None:
+    """statsmodels (ros) and numpy (kaplan_meier) on the same CSVs; checks answers first.
+    Returns None (and the caller records an error) when a check failed."""
+    python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
+    union = sorted(set(sizes) | set(ros_sizes))
+    cmd = [python, str(HERE / "peer_censored.py"), "--json", "--dir", str(data_dir),
+           "--km-sizes", *map(str, sizes), "--ros-sizes", *map(str, ros_sizes),
+           "--check-sizes", *map(str, [n for n in ROS_CHECK_SIZES if n in ros_sizes]),
+           "--repetitions", *(str(censored_peer_repetitions(n, repetitions)) for n in union)]
+    if min_time is not None:
+        cmd += ["--min-time", str(min_time)]
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"censored peer exited with {proc.returncode}:\n{proc.stderr}{proc.stdout[-2000:]}")
+    return json.loads(proc.stdout)
+
+
 def run_memory(exe: Path, draws: list[int]) -> list[dict]:
     """Peak RSS of `wbe_bench_mc --memory D` (one plant x 7 days, one daily site estimate, one
     thread): the program reports its VmHWM (/proc/self/status) before and after the run. The
@@ -228,6 +282,10 @@ def main() -> None:
                     help="Monte Carlo sizes in site-days (default 1000 10000 100000; none: skip Monte Carlo)")
     ap.add_argument("--memory-draws", type=int, nargs="*", default=MEMORY_DRAWS,
                     help="draw counts for the peak-memory runs (default 1e5 1e6 2e6 1e7; none: skip)")
+    ap.add_argument("--censored-sizes", type=int, nargs="*", default=CENSORED_SIZES,
+                    help="ros / kaplan_meier sizes (default 1e3 1e4 1e5 1e6; none: skip)")
+    ap.add_argument("--ros-peer-sizes", type=int, nargs="*", default=ROS_PEER_SIZES,
+                    help="sizes at which statsmodels impute_ros runs (default 1e3 1e4 1e5; ~12 us per value)")
     args = ap.parse_args()
 
     build = Path(args.build).resolve()
@@ -262,6 +320,20 @@ def main() -> None:
     npy_mc = {} if peer_mc is None else {r["size"]: r for r in peer_mc["results"]}
     memory = run_memory(exe_mc, args.memory_draws) if args.memory_draws else []
 
+    cens_report, cens, npy_cens, peer_cens = None, {}, {}, None
+    if args.censored_sizes:
+        exe_cens = build / "bin" / "wbe_bench_censored"
+        if not exe_cens.is_file():
+            fail(f"{exe_cens} not found: build it first (`cmake --build {args.build} --target wbe_bench_censored`)")
+        data_dir = out_path.parent / "censored"
+        cens_report, cens_errors = run_censored(exe_cens, data_dir, args.censored_sizes, args.repetitions, args.min_time)
+        errors += cens_errors
+        cens = medians_by_run(cens_report)
+        if not args.skip_numpy:
+            ros_sizes = [n for n in args.ros_peer_sizes if n in args.censored_sizes]
+            peer_cens = run_peer_censored(data_dir, args.censored_sizes, ros_sizes, args.repetitions, args.min_time)
+            npy_cens = {(r["stage"], r["size"]): r for r in peer_cens["results"]}
+
     ctx = report.get("context", {})
     print()
     print(f"machine: {ctx.get('host_name', platform.node())}, {ctx.get('num_cpus', '?')} CPUs @ "
@@ -280,7 +352,12 @@ def main() -> None:
             print(f"numpy Monte Carlo peer: process CPU time / wall time {cw} (1 = one core)")
     print()
 
-    header = ("stage", "size", "wbe items/s", "numpy items/s", "wbe/numpy", "wbe bytes/s", "copy bytes/s",
+    if peer_cens is not None:
+        print(f"censored peers: ros = statsmodels {peer_cens['statsmodels_version']} impute_ros (checked equal to "
+              f"1e-6 at {', '.join(str(c['size']) for c in peer_cens['checks'] if c['stage'] == 'ros') or 'no size'}), "
+              f"kaplan_meier = numpy reverse KM mean (checked equal to 1e-9 at every size); "
+              f"peer repetitions {', '.join(str(r['repetitions']) for r in peer_cens['results'] if r['stage'] == 'ros')} (ros)")
+    header = ("stage", "size", "wbe items/s", "peer items/s", "wbe/peer", "wbe bytes/s", "copy bytes/s",
               "of copy", "wbe cv", "2t speed-up")
     rows = []
     for stage in ("back_calculate", "copy"):
@@ -317,6 +394,20 @@ def main() -> None:
                 "wbe_time_cv": w and w.get("cv"),
                 "speedup_2_threads": (w["items_per_second"] / one["items_per_second"]
                                       if stage.endswith("_2t") and w and one else None),
+            })
+
+    for stage in ("ros", "kaplan_meier"):
+        for n in args.censored_sizes:
+            w = cens.get((stage, n))
+            p = npy_cens.get((stage, n))
+            rows.append({
+                "stage": stage, "size": n, "repetitions": w and w.get("repetitions"),
+                "peer": p and p["peer"], "peer_repetitions": p and p["repetitions"],
+                "wbe_items_per_second": w and w["items_per_second"],
+                "numpy_items_per_second": p and p["items_per_second"],
+                "ratio_wbe_over_numpy": w["items_per_second"] / p["items_per_second"] if w and p else None,
+                "wbe_bytes_per_second": None, "copy_bytes_per_second": None, "fraction_of_copy_bandwidth": None,
+                "wbe_time_cv": w and w.get("cv"),
             })
 
     table = [header]
@@ -377,6 +468,16 @@ def main() -> None:
         verdicts["mc_speedup"] = {"target": f">= {TARGET_MC_SPEEDUP:g}x on 2 threads, Monte Carlo at {bname}", "value": v,
                                   "met": v is not None and v >= TARGET_MC_SPEEDUP, "unit": "x",
                                   "also": {n: mc_rows[("monte_carlo_2t", n)]["speedup_2_threads"] for n in args.mc_sizes if n != big}}
+    for stage in ("ros", "kaplan_meier"):
+        both = {r["size"]: r["ratio_wbe_over_numpy"] for r in rows
+                if r["stage"] == stage and r["ratio_wbe_over_numpy"] is not None}
+        if both:
+            big = max(both)
+            bname = f"{big:.0e}".replace("e+0", "e")
+            who = "statsmodels" if stage == "ros" else "numpy"
+            verdicts[f"{stage}_ratio"] = {"target": f">= {TARGET_CENSORED_RATIO:g}x {who}, {stage} at {bname} (largest size both ran)",
+                                          "value": both[big], "met": both[big] >= TARGET_CENSORED_RATIO, "unit": "x",
+                                          "also": {n: x for n, x in both.items() if n != big}}
     two_pass = sorted((m for m in memory if m["two_pass"]), key=lambda m: m["draws"])
     if len(two_pass) >= 2:
         a, b = two_pass[0], two_pass[-1]
@@ -419,7 +520,8 @@ def main() -> None:
         "targets": verdicts,
         "errors": errors,
         "memory": memory,
-        "raw": {"wbe_bench": report, "numpy": peer, "wbe_bench_mc": mc_reports, "numpy_mc": peer_mc},
+        "raw": {"wbe_bench": report, "numpy": peer, "wbe_bench_mc": mc_reports, "numpy_mc": peer_mc,
+                "wbe_bench_censored": cens_report, "peer_censored": peer_cens},
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(results, indent=2) + "\n")

@@ -68,12 +68,18 @@ TEST(CompositeIndex, RelativeIndexIsHundredAtTheBaseYearMedian) {
     o.drugs = {{"methamphetamine", 1.0}};
     const composite_result r = composite_index(est, o);
     ASSERT_EQ(r.rows.size(), 4u);
-    for (const auto& c : r.rows)
-        if (c.id == "B" && c.campaign == "2024Q1") EXPECT_NEAR(c.consumption_mean, 150.0, 1e-12);
+    for (const auto& c : r.rows) {
+        if (c.id == "B" && c.campaign == "2024Q1") {
+            EXPECT_NEAR(c.consumption_mean, 150.0, 1e-12);
+        }
+    }
     // base_year 0 = the first year with data: the same here.
     o.base_year = 0;
-    for (const auto& c : composite_index(est, o).rows)
-        if (c.id == "B" && c.campaign == "2024Q1") EXPECT_NEAR(c.consumption_mean, 150.0, 1e-12);
+    for (const auto& c : composite_index(est, o).rows) {
+        if (c.id == "B" && c.campaign == "2024Q1") {
+            EXPECT_NEAR(c.consumption_mean, 150.0, 1e-12);
+        }
+    }
 }
 
 TEST(CompositeIndex, AMissingComponentMakesTheCampaignMissing) {

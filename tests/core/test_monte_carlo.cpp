@@ -357,6 +357,17 @@ TEST(MonteCarlo, SameSeedGivesBitIdenticalResultsForAnyThreadsBlocksOrderAndQuan
         for (std::size_t k = 0; k < ps.size(); ++k)
             expect_identical(r[k], ref[k], "two-pass, block " + std::to_string(block) + ", problem " + std::to_string(k));
     }
+    // With a cell cap far below the draws per histogram cell, every wanted cell is split again
+    // (and again) before its values are collected: still the exact order statistics. A cap of 1
+    // forces the deepest refinement, down to cells that hold a single value.
+    for (std::size_t cap : {std::size_t(1), std::size_t(3), std::size_t(50)}) {
+        mc_options o = base;
+        o.keep_limit = 0;
+        o.cell_cap = cap;
+        const auto r = run_monte_carlo(ps, o);
+        for (std::size_t k = 0; k < ps.size(); ++k)
+            expect_identical(r[k], ref[k], "refined cells, cap " + std::to_string(cap) + ", problem " + std::to_string(k));
+    }
 }
 
 TEST(MonteCarlo, DifferentSeedGivesDifferentDraws) {

@@ -200,7 +200,9 @@ struct series_state {
     std::vector<std::size_t> exceed;
     std::vector<double> kept;  // all draws while within keep_limit
     std::size_t n_nan = 0;
-    // two-pass selection
+    // exact selection beyond keep_limit
+    double min = std::numeric_limits<double>::infinity();
+    double max = -std::numeric_limits<double>::infinity();
     double log_lo = 0.0, log_hi = 0.0;
     std::vector<std::size_t> hist;  // [0] underflow (incl. ≤ 0), [1..B] bins, [B+1] overflow
 };
@@ -226,7 +228,11 @@ void add_values(series_state& s, const std::vector<double>& v, const std::vector
         for (std::size_t t = 0; t < thresholds.size(); ++t)
             if (x > thresholds[t]) ++s.exceed[t];
         if (keep) s.kept.push_back(x);
-        if (histogram) ++s.hist[bin_of(s, x)];
+        if (histogram) {
+            ++s.hist[bin_of(s, x)];
+            s.min = std::min(s.min, x);
+            s.max = std::max(s.max, x);
+        }
     }
 }
 
@@ -311,14 +317,33 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
     if (keep) {
         for (std::size_t k = 0; k < refs.size(); ++k) out[k] = finish_kept(st[k], o);
     } else {
-        // Pass 2: the ranks every quantile needs, the bins that hold them, and their values,
-        // regenerated from the same counters.
+        // Exact order statistics with bounded memory. Pass 1 counted each series in a log-scale
+        // histogram; a wanted rank lies in one cell of it. Each further pass regenerates the
+        // draws (same counters, same values) and either collects the values of a cell that holds
+        // at most `cell_cap` of them, or splits a larger cell into `n_bins` linear sub-cells and
+        // counts them, so no pass keeps more than cell_cap values per wanted rank.
+        const std::size_t cell_cap = std::max<std::size_t>(1, o.cell_cap);
         const double probs[3] = {0.5, 0.5 * (1.0 - o.interval), 0.5 * (1.0 + o.interval)};
-        struct want {
-            std::size_t rank, bin, within;
+        struct level {
+            double lo, hi;    // linear sub-cell bounds of this refinement
+            std::size_t sub;  // the sub-cell the rank is in
         };
-        std::vector<std::vector<want>> wants(refs.size());
-        std::vector<std::vector<char>> needed(refs.size(), std::vector<char>(n_bins + 2, 0));
+        struct want {
+            std::size_t series, rank, bin, within, count;
+            std::vector<level> path;  // refinements below the first-level bin
+            std::vector<std::size_t> counts;  // sub-cell counts, while splitting
+            std::vector<double> values;       // collected, once count <= cell_cap
+            double lo = 0.0, hi = 0.0;        // bounds of the current cell
+            double seen_min = 0.0, seen_max = 0.0;  // of the values counted in the last split pass
+            bool resolved = false;
+            double answer = nan;
+        };
+        const auto sub_of = [](double x, double lo, double hi) {
+            if (!(hi > lo)) return std::size_t{0};
+            const double f = (x - lo) / (hi - lo) * static_cast<double>(n_bins);
+            return f <= 0.0 ? std::size_t{0} : std::min(static_cast<std::size_t>(f), n_bins - 1);
+        };
+        std::vector<want> wants;
         for (std::size_t k = 0; k < refs.size(); ++k) {
             const std::size_t n = st[k].m.count();
             if (n == 0) continue;
@@ -327,21 +352,84 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
                 for (std::size_t rank : {r.lo, r.hi}) {
                     std::size_t cum = 0, b = 0;
                     while (cum + st[k].hist[b] <= rank) cum += st[k].hist[b++];
-                    wants[k].push_back({rank, b, rank - cum});
-                    needed[k][b] = 1;
+                    want w{k, rank, b, rank - cum, st[k].hist[b], {}, {}, {}};
+                    const double width = (st[k].log_hi - st[k].log_lo) / static_cast<double>(n_bins);
+                    w.lo = b == 0 ? st[k].min : std::exp(st[k].log_lo + static_cast<double>(b - 1) * width);
+                    w.hi = b == n_bins + 1 ? st[k].max : std::exp(st[k].log_lo + static_cast<double>(b) * width);
+                    if (b == 0) w.hi = std::exp(st[k].log_lo);
+                    if (b == n_bins + 1) w.lo = std::exp(st[k].log_hi);
+                    wants.push_back(std::move(w));
                 }
             }
         }
-        std::vector<std::vector<std::vector<double>>> values(refs.size(), std::vector<std::vector<double>>(n_bins + 2));
-        for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
-            const std::size_t d1 = std::min(o.draws, d0 + block);
-            ev.eval(d0, d1, camp, daily);
-            for (std::size_t k = 0; k < refs.size(); ++k)
-                for (double x : series(k)) {
-                    if (std::isnan(x)) continue;
-                    const std::size_t b = bin_of(st[k], x);
-                    if (needed[k][b]) values[k][b].push_back(x);
+        const auto in_cell = [&](const want& w, double x) {
+            if (bin_of(st[w.series], x) != w.bin) return false;
+            for (const level& l : w.path)
+                if (sub_of(x, l.lo, l.hi) != l.sub) return false;
+            return true;
+        };
+        for (int pass = 0; pass < 64; ++pass) {
+            bool pending = false;
+            for (auto& w : wants) {
+                if (w.resolved) continue;
+                pending = true;
+                if (w.count <= cell_cap) {
+                    w.values.reserve(w.count);
+                } else {
+                    w.counts.assign(n_bins, 0);
+                    w.seen_min = std::numeric_limits<double>::infinity();
+                    w.seen_max = -std::numeric_limits<double>::infinity();
                 }
+            }
+            if (!pending) break;
+            for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
+                const std::size_t d1 = std::min(o.draws, d0 + block);
+                ev.eval(d0, d1, camp, daily);
+                for (auto& w : wants) {
+                    if (w.resolved) continue;
+                    for (double x : series(w.series)) {
+                        if (std::isnan(x) || !in_cell(w, x)) continue;
+                        if (w.count <= cell_cap) {
+                            w.values.push_back(x);
+                        } else {
+                            ++w.counts[sub_of(x, w.lo, w.hi)];
+                            w.seen_min = std::min(w.seen_min, x);
+                            w.seen_max = std::max(w.seen_max, x);
+                        }
+                    }
+                }
+            }
+            for (auto& w : wants) {
+                if (w.resolved) continue;
+                if (w.count <= cell_cap) {
+                    std::nth_element(w.values.begin(), w.values.begin() + static_cast<std::ptrdiff_t>(w.within), w.values.end());
+                    w.answer = w.values[w.within];
+                    w.resolved = true;
+                    std::vector<double>().swap(w.values);
+                    continue;
+                }
+                if (w.seen_min == w.seen_max) {  // every value of the cell is the same (e.g. loads clamped to 0)
+                    w.answer = w.seen_min;
+                    w.resolved = true;
+                    std::vector<std::size_t>().swap(w.counts);
+                    continue;
+                }
+                std::size_t cum = 0, sub = 0;
+                while (cum + w.counts[sub] <= w.within) cum += w.counts[sub++];
+                const double width = (w.hi - w.lo) / static_cast<double>(n_bins);
+                const double lo = w.lo + static_cast<double>(sub) * width;
+                const double hi = sub + 1 == n_bins ? w.hi : w.lo + static_cast<double>(sub + 1) * width;
+                w.path.push_back({w.lo, w.hi, sub});
+                w.within -= cum;
+                w.count = w.counts[sub];
+                std::vector<std::size_t>().swap(w.counts);
+                if (!(hi > lo)) {  // the cell cannot be split further: all its values are equal
+                    w.answer = lo;
+                    w.resolved = true;
+                }
+                w.lo = lo;
+                w.hi = hi;
+            }
         }
         for (std::size_t k = 0; k < refs.size(); ++k) {
             draw_summary r;
@@ -353,12 +441,8 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
                 for (std::size_t t = 0; t < thresholds(k).size(); ++t)
                     r.p_exceed[t] = static_cast<double>(st[k].exceed[t]) / static_cast<double>(r.n);
                 const auto order_stat = [&](std::size_t rank) {
-                    for (const auto& w : wants[k])
-                        if (w.rank == rank) {
-                            auto& v = values[k][w.bin];
-                            std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(w.within), v.end());
-                            return v[w.within];
-                        }
+                    for (const auto& w : wants)
+                        if (w.series == k && w.rank == rank) return w.answer;
                     return nan;
                 };
                 double q[3];

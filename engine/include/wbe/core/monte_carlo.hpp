@@ -18,7 +18,8 @@
 /// Draws come from a counter-based generator keyed by (seed, entity) with the draw index as counter (rng.hpp):
 /// results are bit-identical for any thread count, processing order or block size. Draws are
 /// evaluated in blocks; up to `keep_limit` draws per estimate are kept for exact quantiles,
-/// beyond it the quantiles are found exactly in two passes (a log-scale histogram, then the
+/// beyond it the quantiles are found exactly in further passes over regenerated draws (a
+/// log-scale histogram; cells holding more than `cell_cap` values are split again; then the
 /// values of the bins that hold the wanted ranks, regenerated from their counters), so memory
 /// does not grow with the number of draws.
 
@@ -45,7 +46,8 @@ struct mc_options {
     unsigned threads = 0;     ///< 0 = hardware concurrency
     censored_draws censored = censored_draws::uniform;
     std::size_t block = 1024;       ///< draws evaluated together
-    std::size_t keep_limit = 1u << 20;  ///< above: two-pass exact quantiles, flat memory
+    std::size_t keep_limit = 1u << 20;  ///< above: multi-pass exact quantiles, flat memory
+    std::size_t cell_cap = 1u << 12;    ///< most values kept per wanted rank beyond keep_limit (bounds memory)
 };
 
 /// One sample day of one site for one drug.
