@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev pybind11-dev python3-dev
   libcli11-dev libfmt-dev libfast-float-dev libxxhash-dev
   python3-numpy python3-h5py python3-pytest python3-pandas python3-tables
-  python3-matplotlib python3-hypothesis python3-yaml
+  python3-matplotlib python3-hypothesis python3-yaml python3-statsmodels
 )
 
 missing=()
