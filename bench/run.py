@@ -13,7 +13,11 @@
    numpy peer `bench/peer_numpy_mc.py`; then `wbe_bench_mc --memory DRAWS` in a subprocess per
    draw count, which reports its own peak RSS (VmHWM; the engine's two-pass path above
    keep_limit). The child's ru_maxrss from os.wait4 is recorded too (see run_memory).
-4. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
+4. Unless --no-detectors: `<build>/bin/wbe_bench_detectors --write-data <out dir>/detectors`, then
+   all_detectors and rolling_baseline_noexcl (10^5 series x 40 campaigns, one pass a call, at most
+   3 repetitions), then `bench/peer_detectors.py` (numpy rolling_baseline, exclude_alerts=false),
+   whose levels must equal the engine's (~1.5 min in all).
+5. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
    benchmark's bytes/s at the same size, and their ratio (fraction of copy bandwidth); the Monte
    Carlo rows add the 2-thread speed-up. Then the memory table and the target verdicts.
 
@@ -48,6 +52,10 @@ ROS_PEER_SIZES = [10**3, 10**4, 10**5]          # statsmodels impute_ros: ~12 us
 ROS_CHECK_SIZES = [10**3, 10**4]                # statsmodels answers compared with wbe's (1e-6 relative)
 CENSORED_PEER_MAX_REPETITIONS = {10**4: 3, 10**5: 1}  # statsmodels: 1.2 s and 11 s per call
 TARGET_CENSORED_RATIO = 20.0  # wbe / peer (statsmodels for ros, numpy for kaplan_meier)
+DETECTOR_SERIES = 100_000                       # 10 000 sites x 10 drugs, 40 campaigns each (bench_detectors.cpp)
+DETECTOR_MAX_REPETITIONS = 3                    # all_detectors is ~20 s a call
+TARGET_DETECTORS_SECONDS = 1.0                  # every detector over 10^5 series x 40 campaigns, one core
+TARGET_DETECTOR_RATIO = 10.0                    # rolling_baseline (exclude_alerts=false) wbe / numpy peer
 PEER_PYTHON = "/usr/bin/python3"  # Debian's numpy lives there (toolchain.md)
 
 
@@ -227,6 +235,50 @@ def run_peer_censored(data_dir: Path, sizes: list[int], ros_sizes: list[int], re
     return json.loads(proc.stdout)
 
 
+def run_detectors(exe: Path, data_dir: Path, repetitions: int, min_time: float | None) -> tuple[dict, list[str]]:
+    """Writes the data and the engine's rolling_baseline (exclude_alerts=false) levels for the
+    peer (`--write-data`), then times all_detectors and rolling_baseline_noexcl (each call one
+    full pass over 10^5 series x 40 campaigns; at most DETECTOR_MAX_REPETITIONS repetitions)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [str(exe), "--write-data", str(data_dir)]
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"wbe_bench_detectors --write-data exited with {proc.returncode}:\n{proc.stderr}")
+    cmd = [str(exe), "--benchmark_format=json", "--benchmark_filter=^(all_detectors|rolling_baseline_noexcl)/",
+           f"--benchmark_repetitions={max(1, min(repetitions, DETECTOR_MAX_REPETITIONS))}"]
+    if min_time is not None:
+        cmd.append(f"--benchmark_min_time={min_time}")
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"wbe_bench_detectors exited with {proc.returncode}:\n{proc.stderr}")
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        fail(f"wbe_bench_detectors did not print JSON ({e}):\n{proc.stdout[:2000]}\n{proc.stderr}")
+    errors = sorted({f"{b['run_name']}: {b.get('error_message', '?')}"
+                     for b in report["benchmarks"] if b.get("error_occurred")})
+    return report, errors
+
+
+def run_peer_detectors(data_dir: Path, repetitions: int) -> tuple[dict, list[str]]:
+    """numpy rolling_baseline peer on the written data; its levels are compared with the engine's
+    (a mismatch is a failed check)."""
+    python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
+    cmd = [python, str(HERE / "peer_detectors.py"), "--json", "--dir", str(data_dir),
+           "--repetitions", str(max(1, min(repetitions, DETECTOR_MAX_REPETITIONS)))]
+    print(f"running: {shlex.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"detector peer exited with {proc.returncode}:\n{proc.stderr}{proc.stdout[-2000:]}")
+    peer = json.loads(proc.stdout)
+    errors = [f"peer rolling_baseline levels differ from the engine's at {c['mismatched_campaigns']} of "
+              f"{c['campaigns']} campaigns ({c['mismatched_series']} series), e.g. {c['examples'][:3]}"
+              for c in peer["checks"] if c["mismatched_campaigns"]]
+    return peer, errors
+
+
 def run_memory(exe: Path, draws: list[int]) -> list[dict]:
     """Peak RSS of `wbe_bench_mc --memory D` (one plant x 7 days, one daily site estimate, one
     thread): the program reports its VmHWM (/proc/self/status) before and after the run. The
@@ -286,6 +338,8 @@ def main() -> None:
                     help="ros / kaplan_meier sizes (default 1e3 1e4 1e5 1e6; none: skip)")
     ap.add_argument("--ros-peer-sizes", type=int, nargs="*", default=ROS_PEER_SIZES,
                     help="sizes at which statsmodels impute_ros runs (default 1e3 1e4 1e5; ~12 us per value)")
+    ap.add_argument("--no-detectors", action="store_true",
+                    help="skip the detector benchmark (wbe_bench_detectors and bench/peer_detectors.py, ~1.5 min)")
     args = ap.parse_args()
 
     build = Path(args.build).resolve()
@@ -334,6 +388,20 @@ def main() -> None:
             peer_cens = run_peer_censored(data_dir, args.censored_sizes, ros_sizes, args.repetitions, args.min_time)
             npy_cens = {(r["stage"], r["size"]): r for r in peer_cens["results"]}
 
+    det_report, det, peer_det = None, {}, None
+    if not args.no_detectors:
+        exe_det = build / "bin" / "wbe_bench_detectors"
+        if not exe_det.is_file():
+            fail(f"{exe_det} not found: build it first (`cmake --build {args.build} --target wbe_bench_detectors`), "
+                 f"or pass --no-detectors")
+        det_dir = out_path.parent / "detectors"
+        det_report, det_errors = run_detectors(exe_det, det_dir, args.repetitions, args.min_time)
+        errors += det_errors
+        det = medians_by_run(det_report)
+        if not args.skip_numpy:
+            peer_det, peer_det_errors = run_peer_detectors(det_dir, args.repetitions)
+            errors += peer_det_errors
+
     ctx = report.get("context", {})
     print()
     print(f"machine: {ctx.get('host_name', platform.node())}, {ctx.get('num_cpus', '?')} CPUs @ "
@@ -357,6 +425,13 @@ def main() -> None:
               f"1e-6 at {', '.join(str(c['size']) for c in peer_cens['checks'] if c['stage'] == 'ros') or 'no size'}), "
               f"kaplan_meier = numpy reverse KM mean (checked equal to 1e-9 at every size); "
               f"peer repetitions {', '.join(str(r['repetitions']) for r in peer_cens['results'] if r['stage'] == 'ros')} (ros)")
+    if not args.no_detectors:
+        reps = max(1, min(args.repetitions, DETECTOR_MAX_REPETITIONS))
+        print(f"detectors: items = series (1e5 series x 40 campaigns), one thread, one full pass a call, median of {reps}; "
+              f"all_detectors = every registered detector, defaults; rolling_baseline_noexcl = exclude_alerts=false"
+              + ("" if peer_det is None else
+                 f", peer = {peer_det['results'][0]['form']} (numpy {peer_det['numpy_version']}, levels checked equal "
+                 f"on all {peer_det['checks'][0]['campaigns']} campaigns, CPU/wall {peer_det['results'][0]['cpu_over_wall']:.2f})"))
     header = ("stage", "size", "wbe items/s", "peer items/s", "wbe/peer", "wbe bytes/s", "copy bytes/s",
               "of copy", "wbe cv", "2t speed-up")
     rows = []
@@ -409,6 +484,24 @@ def main() -> None:
                 "wbe_bytes_per_second": None, "copy_bytes_per_second": None, "fraction_of_copy_bandwidth": None,
                 "wbe_time_cv": w and w.get("cv"),
             })
+
+    peer_det_rows = {r["stage"]: r for r in peer_det["results"]} if peer_det else {}
+    for stage in ("all_detectors", "rolling_baseline_noexcl"):
+        if args.no_detectors:
+            break
+        w = det.get((stage, DETECTOR_SERIES))
+        p = peer_det_rows.get("rolling_baseline") if stage == "rolling_baseline_noexcl" else None
+        rows.append({
+            "stage": stage, "size": DETECTOR_SERIES, "campaigns": w and int(w["campaigns"]),
+            "repetitions": w and w.get("repetitions"), "raised": w and int(w["raised"]),
+            "wbe_seconds": w and w["real_time"], "wbe_cpu_seconds": w and w["cpu_time"],
+            "peer": p and p["form"], "peer_seconds": p and p["seconds"], "peer_repetitions": p and p["repetitions"],
+            "wbe_items_per_second": w and w["items_per_second"],
+            "numpy_items_per_second": p and p["items_per_second"],
+            "ratio_wbe_over_numpy": w["items_per_second"] / p["items_per_second"] if w and p else None,
+            "wbe_bytes_per_second": None, "copy_bytes_per_second": None, "fraction_of_copy_bandwidth": None,
+            "wbe_time_cv": w and w.get("cv"),
+        })
 
     table = [header]
     for r in rows:
@@ -478,6 +571,21 @@ def main() -> None:
             verdicts[f"{stage}_ratio"] = {"target": f">= {TARGET_CENSORED_RATIO:g}x {who}, {stage} at {bname} (largest size both ran)",
                                           "value": both[big], "met": both[big] >= TARGET_CENSORED_RATIO, "unit": "x",
                                           "also": {n: x for n, x in both.items() if n != big}}
+    det_rows = {r["stage"]: r for r in rows if r["stage"] in ("all_detectors", "rolling_baseline_noexcl")}
+    if "all_detectors" in det_rows:
+        r = det_rows["all_detectors"]
+        v = r["wbe_seconds"]
+        verdicts["detectors_all"] = {
+            "target": f"< {TARGET_DETECTORS_SECONDS:g} s on one core, every detector over 1e5 series x 40 campaigns",
+            "value": v, "met": v is not None and v < TARGET_DETECTORS_SECONDS, "unit": "s",
+            "note": None if v is None else f"wall {v:.2f} s, CPU {r['wbe_cpu_seconds']:.2f} s"}
+        r = det_rows["rolling_baseline_noexcl"]
+        if peer_det is not None:
+            v = r["ratio_wbe_over_numpy"]
+            verdicts["rolling_baseline_ratio"] = {
+                "target": f">= {TARGET_DETECTOR_RATIO:g}x numpy, rolling_baseline (exclude_alerts=false) at 1e5 series x 40",
+                "value": v, "met": v is not None and v >= TARGET_DETECTOR_RATIO, "unit": "x",
+                "note": None if v is None else f"wbe {r['wbe_seconds']:.3f} s, numpy {r['peer_seconds']:.3f} s"}
     two_pass = sorted((m for m in memory if m["two_pass"]), key=lambda m: m["draws"])
     if len(two_pass) >= 2:
         a, b = two_pass[0], two_pass[-1]
@@ -495,7 +603,7 @@ def main() -> None:
             state = "not measured"
         else:
             unit = v.get("unit", "x" if key == "ratio" else "%")
-            shown = f"{v['value']:.2f}x" if unit == "x" else f"{v['value']:+.0%}" if key == "memory_flat" else f"{v['value']:.0%}"
+            shown = f"{v['value']:.2f}x" if unit == "x" else f"{v['value']:.2f} s" if unit == "s" else f"{v['value']:+.0%}" if key == "memory_flat" else f"{v['value']:.0%}"
             state = f"{'met' if v['met'] else 'MISSED'} ({shown})"
         also = ", ".join(f"{f'{n:.0e}'.replace('e+0', 'e')}: {x:.2f}x" for n, x in v.get("also", {}).items() if x)
         note = f"   ({v['note']})" if v.get("note") else ""
@@ -521,7 +629,8 @@ def main() -> None:
         "errors": errors,
         "memory": memory,
         "raw": {"wbe_bench": report, "numpy": peer, "wbe_bench_mc": mc_reports, "numpy_mc": peer_mc,
-                "wbe_bench_censored": cens_report, "peer_censored": peer_cens},
+                "wbe_bench_censored": cens_report, "peer_censored": peer_cens,
+                "wbe_bench_detectors": det_report, "peer_detectors": peer_det},
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(results, indent=2) + "\n")
