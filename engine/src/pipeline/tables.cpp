@@ -204,9 +204,22 @@ std::string format_run_summary(const run_summary& s, const context& ctx) {
                        e.n_results, e.n_daily, e.n_campaign, e.n_censored, to_string(ctx.config.estimate.censoring.below_lod),
                        to_string(ctx.config.estimate.censoring.below_loq), s.estimate.model_set);
     for (const auto& w : e.warnings) out += fmt::format("  warning:  {}\n", w);
-    out += fmt::format("  flag:     {} flags ({} alert, {} watch) from {} threshold and {} ratio rules ({})\n\n", s.flags.n_flags,
+    // The detectors named anywhere in the settings (which run where follows their inheritance).
+    std::vector<std::string> detector_names;
+    const auto note = [&](const std::vector<io::detector_setting>& layer) {
+        for (const auto& d : layer)
+            if (d.enabled && std::find(detector_names.begin(), detector_names.end(), d.name) == detector_names.end())
+                detector_names.push_back(d.name);
+    };
+    const auto& ds = ctx.config.detectors;
+    note(ds.defaults);
+    for (const auto* level : {&ds.drugs, &ds.site_kinds, &ds.sites})
+        for (const auto& [key, layer] : *level) note(layer);
+    std::string detectors;
+    for (const auto& n : detector_names) detectors += (detectors.empty() ? "" : ", ") + n;
+    out += fmt::format("  flag:     {} flags ({} alert, {} watch) from {} threshold and {} ratio rules{} ({})\n\n", s.flags.n_flags,
                        s.flags.n_alert, s.flags.n_watch, ctx.config.thresholds.size(), ctx.config.ratios.size(),
-                       ctx.config.thresholds_source);
+                       detectors.empty() ? std::string() : " and the detectors " + detectors, ctx.config.thresholds_source);
     if (!s.latest.empty()) out += format_overview(s) + '\n';
     if (s.flag_list.empty()) {
         out += "No site is flagged.\n";
