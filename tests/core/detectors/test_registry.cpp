@@ -172,3 +172,37 @@ TEST(Registry, PeerRankSurvivesAwkwardCrossSections) {
 }
 
 }  // namespace
+
+namespace {
+
+// explain::none (levels only, for screening runs) gives the same levels and numbers as
+// explain::all and writes no reason at all — for every registered series detector, on a noisy
+// series with a jump, a gap and a non-positive value.
+TEST(Registry, ExplainNoneKeepsLevelsAndDropsEveryReason) {
+    std::mt19937_64 gen(7);
+    std::lognormal_distribution<double> noise(std::log(50.0), 0.3);
+    std::vector<double> values;
+    for (int i = 0; i < 40; ++i) values.push_back(noise(gen));
+    values[30] *= 20.0;        // a jump
+    values[12] = std::nan("");  // a gap
+    values[20] = 0.0;          // no logarithm
+    const auto s = wbe::test::quarterly(values);
+    std::size_t raised = 0;
+    for (const auto& entry : detector_registry()) {
+        if (!entry.make_series) continue;
+        const auto d = entry.make_series(entry.defaults());
+        const detection all = d->run(s, explain::all);
+        const detection none = d->run(s, explain::none);
+        ASSERT_EQ(all.campaigns.size(), none.campaigns.size()) << entry.name;
+        for (std::size_t i = 0; i < all.campaigns.size(); ++i) {
+            EXPECT_EQ(all.campaigns[i].level, none.campaigns[i].level) << entry.name << " campaign " << i;
+            EXPECT_TRUE(none.campaigns[i].reason.empty()) << entry.name << " campaign " << i << ": " << none.campaigns[i].reason;
+            const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+            EXPECT_TRUE(same(all.campaigns[i].statistic, none.campaigns[i].statistic)) << entry.name << " campaign " << i;
+            if (all.campaigns[i].level == detection_level::watch || all.campaigns[i].level == detection_level::alert) ++raised;
+        }
+    }
+    EXPECT_GT(raised, 0u);  // the jump is seen, so levels were really compared
+}
+
+}  // namespace

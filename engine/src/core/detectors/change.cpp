@@ -139,7 +139,7 @@ void change::evaluate(const series& s, std::vector<campaign_result>& out, explai
         campaign_result& r = out[i];
         if (std::isnan(obs.value)) continue;
         if (!std::isfinite(obs.time)) {
-            r.reason = "no time for this campaign: the partner campaign is found by time";
+            if (e != explain::none) r.reason = "no time for this campaign: the partner campaign is found by time";
             continue;
         }
         const comparison year = compare(s, i, 1.0, o.tolerance, "a year");
@@ -149,7 +149,7 @@ void change::evaluate(const series& s, std::vector<campaign_result>& out, explai
             return describe(year, "year-on-year", o.stable) + "; " + describe(quarter, "quarter-on-quarter", o.stable);
         };
         if (!basis.found) {
-            r.reason = basis.problem + " (" + both() + ")";
+            if (e != explain::none) r.reason = basis.problem + " (" + both() + ")";
             continue;
         }
         r.statistic = basis.change;

@@ -99,7 +99,7 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
         const double v = s.campaigns[i].value;
         if (std::isnan(v)) continue;
         if (std::isnan(scale(v))) {
-            out[i].reason = "value " + num(v) + " <= 0 has no logarithm (cusum with log_scale)";
+            if (e != explain::none) out[i].reason = "value " + num(v) + " <= 0 has no logarithm (cusum with log_scale)";
             continue;
         }
         y.push_back(scale(v));
@@ -131,7 +131,7 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
         const observation& obs = s.campaigns[index[p]];
         campaign_result& r = out[index[p]];
         if (p < start) {
-            r.reason = y.size() >= window ? "reference period: campaign " + std::to_string(p + 1) + " of the " +
+            if (e != explain::none) r.reason = y.size() >= window ? "reference period: campaign " + std::to_string(p + 1) + " of the " +
                                                 std::to_string(window) + " that estimate the in-control mean and SD"
                                           : "reference period: needs " + campaigns(window, "campaign") +
                                                 " with a value, the series has " + std::to_string(y.size());
@@ -141,7 +141,7 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
             const std::size_t end = p > guard ? p - guard : 0;
             const std::size_t begin = end > window ? end - window : 0;
             if (end - begin < need) {
-                r.reason = "needs " + campaigns(need) + " in the reference window, has " + std::to_string(end - begin) +
+                if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the reference window, has " + std::to_string(end - begin) +
                            (guard ? " (guard band of " + campaigns(guard, "campaign") + ")" : std::string());
                 continue;
             }

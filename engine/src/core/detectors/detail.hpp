@@ -96,7 +96,7 @@ template <class LevelAt>
 template <class MakeReason>
 void set_level(campaign_result& r, detection_level level, explain e, MakeReason&& make) {
     r.level = level;
-    if (e == explain::all || level != detection_level::none) r.reason = make();
+    if (e == explain::all || (e == explain::raised && level != detection_level::none)) r.reason = make();
 }
 
 /// `" > watch 2"`-style phrase naming the cut a raised level crossed, empty for none.

@@ -91,7 +91,7 @@ detection series_detector::run(const series& s, explain e) const {
         if (o.censored) ++d.summary.n_censored;
         if (std::isnan(o.value)) {
             ++d.summary.n_missing;
-            r.reason = "no value for this campaign";
+            if (e != explain::none) r.reason = "no value for this campaign";
         }
     }
     evaluate(s, d.campaigns, e);
@@ -111,7 +111,7 @@ detection cross_section_detector::run(const cross_section& c, explain e) const {
         if (p.censored) ++d.summary.n_censored;
         if (std::isnan(p.value)) {
             ++d.summary.n_missing;
-            r.reason = "no value for this site in campaign " + c.campaign;
+            if (e != explain::none) r.reason = "no value for this site in campaign " + c.campaign;
         }
     }
     evaluate(c, d.campaigns, e);

@@ -113,7 +113,7 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         const observation& obs = s.campaigns[index[p]];
         campaign_result& r = out[index[p]];
         if (p < need) {
-            r.reason = "needs " + campaigns(need) + " with a value, has " + std::to_string(p);
+            if (e != explain::none) r.reason = "needs " + campaigns(need) + " with a value, has " + std::to_string(p);
             continue;
         }
         const double m = mean[p], sigma = sd[p];

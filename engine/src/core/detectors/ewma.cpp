@@ -87,7 +87,7 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         const double v = s.campaigns[i].value;
         if (std::isnan(v)) continue;
         if (std::isnan(scale(v))) {
-            out[i].reason = "value " + num(v) + " <= 0 has no logarithm (ewma with log_scale)";
+            if (e != explain::none) out[i].reason = "value " + num(v) + " <= 0 has no logarithm (ewma with log_scale)";
             continue;
         }
         y.push_back(scale(v));
@@ -105,7 +105,7 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         const std::size_t begin = end > window ? end - window : 0;
         const std::size_t n = end - begin;
         if (n < need) {
-            r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(n) +
+            if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(n) +
                        (guard ? " (guard band of " + campaigns(guard, "campaign") + ")" : std::string());
             continue;
         }

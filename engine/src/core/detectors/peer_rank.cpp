@@ -63,7 +63,7 @@ void peer_rank::evaluate(const cross_section& c, std::vector<campaign_result>& o
         const std::size_t n = all.size();
         const std::string where = "group '" + site.group + "' in campaign " + c.campaign;
         if (n < static_cast<std::size_t>(o.min_peers)) {
-            r.reason = "needs " + std::to_string(o.min_peers) + " sites with a value in " + where + ", has " +
+            if (e != explain::none) r.reason = "needs " + std::to_string(o.min_peers) + " sites with a value in " + where + ", has " +
                        std::to_string(n);
             continue;
         }

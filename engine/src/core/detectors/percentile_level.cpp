@@ -75,14 +75,14 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
         campaign_result& r = out[i];
         if (std::isnan(obs.value)) continue;
         if (!(obs.value > 0.0)) {
-            r.reason = "value " + num(obs.value) + " <= 0 has no logarithm (percentile_level works on ln values)";
+            if (e != explain::none) r.reason = "value " + num(obs.value) + " <= 0 has no logarithm (percentile_level works on ln values)";
             continue;
         }
         const std::size_t n = std::min(history.size(), lookback);
         window.assign(history.end() - static_cast<std::ptrdiff_t>(n), history.end());
         history.push_back(std::log(obs.value));
         if (n < need) {
-            r.reason = "needs " + campaigns(need) + ", has " + std::to_string(n);
+            if (e != explain::none) r.reason = "needs " + campaigns(need) + ", has " + std::to_string(n);
             continue;
         }
         double mean = 0.0, sd = 0.0;
@@ -91,7 +91,7 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
         const double baseline = lower_nearest_rank(window, o.percentile);
         if (!(std::max(sd, o.min_sd) > 0.0)) {
             r.expected = std::exp(baseline);
-            r.reason = "the " + campaigns(n) + " in the look-back all have the same value: SD 0 (set min_sd > 0)";
+            if (e != explain::none) r.reason = "the " + campaigns(n) + " in the look-back all have the same value: SD 0 (set min_sd > 0)";
             continue;
         }
         const double used_sd = std::max(sd, o.min_sd);

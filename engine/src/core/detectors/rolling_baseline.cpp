@@ -76,7 +76,7 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
         campaign_result& r = out[i];
         if (std::isnan(obs.value)) continue;
         if (!(obs.value > 0.0)) {
-            r.reason = "value " + num(obs.value) + " <= 0 has no logarithm (rolling_baseline works on ln values)";
+            if (e != explain::none) r.reason = "value " + num(obs.value) + " <= 0 has no logarithm (rolling_baseline works on ln values)";
             continue;
         }
         const std::size_t end = history.size() > guard ? history.size() - guard : 0;
@@ -96,7 +96,7 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
             (guard ? ", guard band of " + campaigns(guard, "campaign") : std::string()) +
             (excluded ? ", " + campaigns(excluded, "earlier alert") + " excluded" : std::string());
         if (base.size() < need) {
-            r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(base.size()) + exclusions;
+            if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(base.size()) + exclusions;
             continue;
         }
         const std::size_t n = base.size();

@@ -71,11 +71,11 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
         const observation& obs = s.campaigns[i];
         if (std::isnan(obs.value)) continue;
         if (!std::isfinite(obs.time)) {
-            out[i].reason = "no time for this campaign: the Sen slope needs real time";
+            if (e != explain::none) out[i].reason = "no time for this campaign: the Sen slope needs real time";
             continue;
         }
         if (std::isnan(scale(obs.value))) {
-            out[i].reason = "value " + num(obs.value) + " <= 0 has no logarithm (trend with log_scale)";
+            if (e != explain::none) out[i].reason = "value " + num(obs.value) + " <= 0 has no logarithm (trend with log_scale)";
             continue;
         }
         index.push_back(i);
@@ -88,7 +88,7 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
         const std::size_t begin = p + 1 > window ? p + 1 - window : 0;
         const std::size_t previous = p - begin;
         if (previous < need) {
-            r.reason = "needs " + campaigns(need) + " in the window, has " + std::to_string(previous);
+            if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the window, has " + std::to_string(previous);
             continue;
         }
         // Helsel's recoding: everything below the highest censoring limit is one tie below it.
@@ -116,7 +116,7 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             if (obs.season == 0 && !unseasoned) unseasoned = &obs;
         }
         if (o.seasonal && unseasoned) {
-            r.reason = "the seasonal test needs the season of every campaign in the window; " + unseasoned->campaign +
+            if (e != explain::none) r.reason = "the seasonal test needs the season of every campaign in the window; " + unseasoned->campaign +
                        " has none";
             continue;
         }
@@ -129,7 +129,7 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
                    s.campaigns[index[p]].campaign + ")";
         };
         if (!(mk.var_s > 0.0)) {
-            r.reason = (o.seasonal ? "no season has two distinct values in " : "all values tied in ") + span() +
+            if (e != explain::none) r.reason = (o.seasonal ? "no season has two distinct values in " : "all values tied in ") + span() +
                        (n_censored ? " after tying censored values below " + num(limit) : std::string());
             continue;
         }

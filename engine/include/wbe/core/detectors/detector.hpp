@@ -114,9 +114,10 @@ struct detection {
     detection_summary summary;
 };
 
-/// Which results carry a reason. `raised` skips the text of `none` results (for bulk runs);
-/// not_evaluable, watch and alert always say why.
-enum class explain : std::uint8_t { all, raised };
+/// Which results carry a reason. `raised` skips the text of `none` results (for bulk runs): then
+/// not_evaluable, watch and alert still say why. `none` writes no text at all — levels and
+/// numbers only, for screening runs that only count or rank (the levels are the same).
+enum class explain : std::uint8_t { all, raised, none };
 
 /// A detector over one site × drug series. Implementations override evaluate(); run() checks the
 /// series, fills the campaign labels and the "no value" answers, and counts the summary.
