@@ -112,7 +112,8 @@ public:
             const mc_estimate& est = p_.estimates[e];
             auto& out = campaign[e];
             out.assign(nb, 0.0);
-            std::vector<double> sum_p(nb, 0.0);
+            std::vector<double>& sum_p = sum_p_;  // reused across blocks and estimates
+            sum_p.assign(nb, 0.0);
             for (std::size_t m : est.members)
                 for (std::size_t j = 0; j < nb; ++j) {
                     const double l = mean_load_[m][j];
@@ -121,7 +122,7 @@ public:
                     sum_p[j] += pop_[m][j];
                 }
             for (std::size_t j = 0; j < nb; ++j) out[j] = sum_p[j] > 0.0 ? out[j] / sum_p[j] * 1000.0 * cf_[j] : nan;
-            daily[e].clear();
+            // Resized, not cleared: the day vectors keep their storage from block to block.
             if (est.daily && est.members.size() == 1) {
                 const std::size_t m = est.members.front();
                 daily[e].resize(days_of(m));
@@ -130,6 +131,8 @@ public:
                     for (std::size_t j = 0; j < nb; ++j)
                         daily[e][i][j] = pop_[m][j] > 0.0 ? site_daily_[m][i][j] / pop_[m][j] * 1000.0 * cf_[j] : nan;
                 }
+            } else {
+                daily[e].clear();
             }
         }
     }
@@ -189,7 +192,7 @@ private:
     std::vector<std::uint64_t> k_pop_, k_flow_;
     std::vector<std::vector<day_plan>> plans_;
     std::vector<bool> daily_site_;
-    std::vector<double> cf_, fq_;
+    std::vector<double> cf_, fq_, sum_p_;
     std::vector<std::vector<double>> mean_load_, pop_;
     std::vector<std::vector<std::vector<double>>> site_daily_;
 };
