@@ -95,16 +95,7 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
     // Campaigns with a usable value, on the analysed scale.
     std::vector<double> y;
     std::vector<std::size_t> index;
-    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
-        const double v = s.campaigns[i].value;
-        if (std::isnan(v)) continue;
-        if (std::isnan(scale(v))) {
-            if (e != explain::none) out[i].reason = "value " + num(v) + " <= 0 has no logarithm (cusum with log_scale)";
-            continue;
-        }
-        y.push_back(scale(v));
-        index.push_back(i);
-    }
+    usable_values(s, out, e, o.log_scale, "cusum", y, index);
 
     // Mean and SD of the reference window, with the given values taking precedence.
     std::vector<double> ref;

@@ -184,4 +184,22 @@ void add_problem(std::vector<diagnostic>& out, std::string field, double value, 
     out.push_back(problem(std::move(field), format_parameter(value), std::move(rule)));
 }
 
+void usable_values(const series& s, std::vector<campaign_result>& out, explain e, bool log_scale, std::string_view detector,
+                   std::vector<double>& y, std::vector<std::size_t>& index) {
+    y.clear();
+    index.clear();
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const double v = s.campaigns[i].value;
+        if (std::isnan(v)) continue;
+        const double a = log_scale ? log_or_nan(v) : v;
+        if (std::isnan(a)) {
+            if (e != explain::none)
+                out[i].reason = "value " + num(v) + " <= 0 has no logarithm (" + std::string(detector) + " with log_scale)";
+            continue;
+        }
+        y.push_back(a);
+        index.push_back(i);
+    }
+}
+
 }  // namespace wbe::detectors::detail

@@ -99,6 +99,12 @@ void set_level(campaign_result& r, detection_level level, explain e, MakeReason&
     if (e == explain::all || (e == explain::raised && level != detection_level::none)) r.reason = make();
 }
 
+/// The campaigns of `s` with a usable value, on the analysed scale (ln with `log_scale`), in
+/// `y`, and their positions in `index`. A value ≤ 0 on the log scale is skipped with the reason
+/// "value … <= 0 has no logarithm (<detector> with log_scale)".
+void usable_values(const series& s, std::vector<campaign_result>& out, explain e, bool log_scale, std::string_view detector,
+                   std::vector<double>& y, std::vector<std::size_t>& index);
+
 /// `" > watch 2"`-style phrase naming the cut a raised level crossed, empty for none.
 [[nodiscard]] std::string crossed(detection_level level, double watch, double alert, std::string_view op = " > ");
 

@@ -83,16 +83,7 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
 
     std::vector<double> y;
     std::vector<std::size_t> index;
-    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
-        const double v = s.campaigns[i].value;
-        if (std::isnan(v)) continue;
-        if (std::isnan(scale(v))) {
-            if (e != explain::none) out[i].reason = "value " + num(v) + " <= 0 has no logarithm (ewma with log_scale)";
-            continue;
-        }
-        y.push_back(scale(v));
-        index.push_back(i);
-    }
+    usable_values(s, out, e, o.log_scale, "ewma", y, index);
 
     std::vector<double> base;
     double smoothed = nan;  // E_{t−1}
