@@ -183,6 +183,54 @@ TEST(Accumulators, QuantileEqualsNumpyDefinitionOnRandomSets) {
     }
 }
 
+// `quantiles` (the multi-rank radix selection) must give exactly what sorting gives, on data
+// built to stress it: ties, negatives and both zeros, one huge outlier that leaves every other
+// value in one cell, infinities, a range that needs several levels, and sizes around the
+// direct-sort cut-off.
+TEST(Accumulators, QuantilesEqualSortingOnAdversarialSets) {
+    const std::vector<double> probs = {0.5, 0.025, 0.975, 0.0, 1.0, 0.1, 0.9, 0.3333};
+    std::vector<std::vector<double>> sets;
+    for (std::size_t n : {1u, 2u, 63u, 64u, 65u, 1000u, 10000u, 100001u}) {
+        std::vector<double> x(n);
+        for (std::size_t i = 0; i < n; ++i) x[i] = std::exp(0.4 * wbe::rng::normal(n, i)) * 700.0;
+        sets.push_back(x);  // log-normal draws, the Monte Carlo case
+        for (std::size_t i = 0; i < n; ++i) x[i] = wbe::rng::normal(n + 7, i);
+        sets.push_back(x);  // both signs
+        for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>(i % 3);
+        sets.push_back(x);  // three distinct values
+        for (std::size_t i = 0; i < n; ++i) x[i] = (i % 2) ? 0.0 : -0.0;
+        sets.push_back(x);  // signed zeros only
+        for (std::size_t i = 0; i < n; ++i) x[i] = 1.0 + static_cast<double>(i % 5) * 1e-15;
+        if (n > 3) x[n / 2] = 1e300;
+        sets.push_back(x);  // near-equal values and one outlier: several levels
+        if (n > 3) {
+            x[0] = std::numeric_limits<double>::infinity();
+            x[1] = -std::numeric_limits<double>::infinity();
+            x[2] = std::numeric_limits<double>::denorm_min();
+        }
+        sets.push_back(x);
+    }
+    wbe::quantile_scratch sc;
+    for (const auto& x : sets) {
+        std::vector<double> got(probs.size());
+        const std::vector<double> before = x;
+        wbe::quantiles(x, probs, got, sc);
+        EXPECT_EQ(x, before);  // not reordered
+        for (std::size_t q = 0; q < probs.size(); ++q) {
+            std::vector<double> copy = x;
+            const double want = wbe::quantile(copy, probs[q]);
+            if (std::isnan(want)) {
+                EXPECT_TRUE(std::isnan(got[q]));
+            } else {
+                EXPECT_EQ(got[q], want) << "n " << x.size() << " p " << probs[q];
+            }
+        }
+    }
+    std::vector<double> none, out(2);
+    wbe::quantiles(none, std::vector<double>{0.5, 0.9}, out, sc);
+    EXPECT_TRUE(std::isnan(out[0]) && std::isnan(out[1]));
+}
+
 TEST(Accumulators, Type7Ranks) {
     // n = 4, p = 0.25: h = 0.75 → ranks 0 and 1, weight 0.75 of the higher.
     auto r = wbe::type7_ranks(4, 0.25);

@@ -1,8 +1,16 @@
 #include "wbe/core/accumulators.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <utility>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WBE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define WBE_CLONES
+#endif
 
 namespace wbe {
 
@@ -10,6 +18,56 @@ double moments::mean() const noexcept { return n_ ? mean_ : std::numeric_limits<
 
 double moments::variance() const noexcept {
     return n_ > 1 ? m2_ / static_cast<double>(n_ - 1) : std::numeric_limits<double>::quiet_NaN();
+}
+
+WBE_CLONES void draw_moments::add(std::size_t first_draw, const double* x, std::size_t n) noexcept {
+    std::size_t nan = 0;
+    for (std::size_t j = 0; j < n; ++j) nan += std::isnan(x[j]);
+    // The lanes in locals: the compiler cannot keep members in registers across stores through x.
+    double s1[8], s2[8];
+    std::copy(s1_, s1_ + 8, s1);
+    std::copy(s2_, s2_ + 8, s2);
+    const double k = shift_;
+    std::size_t j = 0;
+    if (nan == 0) {
+        // Up to the next multiple of 8, then whole groups of 8 lane by lane (vectorised).
+        for (; j < n && (first_draw + j) % 8 != 0; ++j) {
+            const double y = x[j] - k;
+            s1[(first_draw + j) % 8] += y;
+            s2[(first_draw + j) % 8] += y * y;
+        }
+        for (; j + 8 <= n; j += 8)
+            for (std::size_t l = 0; l < 8; ++l) {
+                const double y = x[j + l] - k;
+                s1[l] += y;
+                s2[l] += y * y;
+            }
+    }
+    for (; j < n; ++j) {
+        if (std::isnan(x[j])) continue;
+        const double y = x[j] - k;
+        s1[(first_draw + j) % 8] += y;
+        s2[(first_draw + j) % 8] += y * y;
+    }
+    std::copy(s1, s1 + 8, s1_);
+    std::copy(s2, s2 + 8, s2_);
+    n_ += n - nan;
+    n_nan_ += nan;
+}
+
+namespace {
+double tree_sum(const double (&a)[8]) noexcept { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+}  // namespace
+
+double draw_moments::mean() const noexcept {
+    return n_ ? shift_ + tree_sum(s1_) / static_cast<double>(n_) : std::numeric_limits<double>::quiet_NaN();
+}
+
+double draw_moments::variance() const noexcept {
+    if (n_ < 2) return std::numeric_limits<double>::quiet_NaN();
+    const double s1 = tree_sum(s1_);
+    const double m2 = tree_sum(s2_) - s1 * s1 / static_cast<double>(n_);
+    return std::max(0.0, m2) / static_cast<double>(n_ - 1);
 }
 
 quantile_ranks type7_ranks(std::size_t n, double p) noexcept {
@@ -32,6 +90,142 @@ double quantile(std::span<double> draws, double p) {
     // The next order statistic is the minimum of the part above position lo.
     const double hi = *std::min_element(draws.begin() + static_cast<std::ptrdiff_t>(r.lo) + 1, draws.end());
     return lo + r.weight * (hi - lo);
+}
+
+namespace {
+
+// Order-preserving keys: positive doubles get the sign bit set, negative ones all bits flipped,
+// so unsigned comparison of keys is numeric comparison of the values (−0 sorts below +0, which
+// compare equal as doubles: the order statistics are the same numbers).
+constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
+inline std::uint64_t to_key(double x) noexcept {
+    const auto b = std::bit_cast<std::uint64_t>(x);
+    return b ^ ((std::uint64_t{0} - (b >> 63)) | sign_bit);
+}
+inline double from_key(std::uint64_t k) noexcept { return std::bit_cast<double>((k & sign_bit) ? k ^ sign_bit : ~k); }
+
+constexpr unsigned cell_bits = 11;     // ≤ 2048 cells per level
+constexpr std::size_t small_set = 64;  // sorted directly
+
+void select_ranks(std::uint64_t* k, std::size_t n, const std::size_t* ranks, std::uint64_t* found, std::size_t m);
+
+// One level of the selection over n keys in [lo, hi] (lo < hi), read through key(t): count the
+// keys per cell, copy the keys of the cells holding a wanted rank in one pass, recurse on each.
+template <class Key>
+void select_level(Key key, std::size_t n, std::uint64_t lo, std::uint64_t hi, const std::size_t* ranks, std::uint64_t* found,
+                  std::size_t m) {
+    const unsigned width = static_cast<unsigned>(std::bit_width(hi - lo));
+    const unsigned shift = width > cell_bits ? width - cell_bits : 0;
+    const std::size_t cells = static_cast<std::size_t>((hi - lo) >> shift) + 1;
+    std::vector<std::uint32_t> counts(cells, 0);
+    for (std::size_t t = 0; t < n; ++t) ++counts[static_cast<std::size_t>((key(t) - lo) >> shift)];
+    // The wanted cells (ascending, distinct) and where each rank falls.
+    std::vector<std::size_t> cell_of(m), below_cell(m), wanted;
+    std::vector<std::size_t> start;  // first key of each wanted cell in the copy
+    std::size_t below = 0, cell = 0, total = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        while (below + counts[cell] <= ranks[i]) below += counts[cell++];
+        if (wanted.empty() || wanted.back() != cell) {
+            wanted.push_back(cell);
+            start.push_back(total);
+            total += counts[cell];
+        }
+        cell_of[i] = wanted.size() - 1;
+        below_cell[i] = below;
+    }
+    // slot[c] = 1 + index of cell c among the wanted, 0 if not wanted. Few keys fall into
+    // wanted cells, so the branch below is well predicted.
+    std::vector<std::uint16_t> slot(cells, 0);
+    for (std::size_t w = 0; w < wanted.size(); ++w) slot[wanted[w]] = static_cast<std::uint16_t>(w + 1);
+    std::vector<std::uint64_t> copy(total);
+    std::vector<std::size_t> pos = start;
+    for (std::size_t t = 0; t < n; ++t) {
+        const std::uint64_t x = key(t);
+        const std::uint16_t sl = slot[static_cast<std::size_t>((x - lo) >> shift)];
+        if (sl != 0) [[unlikely]]
+            copy[pos[sl - 1]++] = x;
+    }
+    for (std::size_t i = 0; i < m;) {
+        std::size_t j = i;
+        std::vector<std::size_t> local;
+        while (j < m && cell_of[j] == cell_of[i]) local.push_back(ranks[j] - below_cell[j]), ++j;
+        const std::size_t w = cell_of[i];
+        select_ranks(copy.data() + start[w], counts[wanted[w]], local.data(), found + i, j - i);
+        i = j;
+    }
+}
+
+// The smallest and largest key of v[0..n), n ≥ 1 (integer min/max: vectorises).
+WBE_CLONES std::pair<std::uint64_t, std::uint64_t> key_range(const double* v, std::size_t n) noexcept {
+    std::uint64_t lo = to_key(v[0]), hi = lo;
+    for (std::size_t i = 1; i < n; ++i) {
+        const std::uint64_t k = to_key(v[i]);
+        lo = std::min(lo, k);
+        hi = std::max(hi, k);
+    }
+    return {lo, hi};
+}
+
+// Writes the keys of ranks[i] (0-based, ascending, all < n) of k[0..n) to found[i]; reorders k.
+void select_ranks(std::uint64_t* k, std::size_t n, const std::size_t* ranks, std::uint64_t* found, std::size_t m) {
+    if (n <= small_set) {
+        std::sort(k, k + n);
+        for (std::size_t i = 0; i < m; ++i) found[i] = k[ranks[i]];
+        return;
+    }
+    std::uint64_t lo = k[0], hi = k[0];
+    for (std::size_t i = 1; i < n; ++i) {
+        lo = std::min(lo, k[i]);
+        hi = std::max(hi, k[i]);
+    }
+    if (lo == hi) {
+        for (std::size_t i = 0; i < m; ++i) found[i] = lo;
+        return;
+    }
+    select_level([k](std::size_t t) { return k[t]; }, n, lo, hi, ranks, found, m);
+}
+
+}  // namespace
+
+void quantiles(std::span<const double> values, std::span<const double> probs, std::span<double> out,
+               quantile_scratch& sc) {
+    const std::size_t n = values.size();
+    if (n == 0) {
+        std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+        return;
+    }
+    // The order statistics the type-7 quantiles need, ascending and distinct.
+    std::vector<std::size_t> ranks;
+    ranks.reserve(2 * probs.size());
+    for (double p : probs) {
+        const quantile_ranks r = type7_ranks(n, p);
+        ranks.push_back(r.lo);
+        ranks.push_back(r.hi);
+    }
+    std::sort(ranks.begin(), ranks.end());
+    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+    // The top level reads the values in place; min and max by value (no NaN), then as keys.
+    const auto [lo, hi] = key_range(values.data(), n);
+    const double vmin = from_key(lo), vmax = from_key(hi);
+    std::vector<std::uint64_t> found(ranks.size());
+    if (n <= small_set) {
+        sc.keys.resize(n);
+        for (std::size_t i = 0; i < n; ++i) sc.keys[i] = to_key(values[i]);
+        select_ranks(sc.keys.data(), n, ranks.data(), found.data(), ranks.size());
+    } else if (vmin == vmax) {
+        std::fill(found.begin(), found.end(), to_key(vmin));  // all equal (−0 and +0 included)
+    } else {
+        const double* v = values.data();
+        select_level([v](std::size_t t) { return to_key(v[t]); }, n, lo, hi, ranks.data(), found.data(), ranks.size());
+    }
+    const auto value_at = [&](std::size_t rank) {
+        return from_key(found[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), rank) - ranks.begin())]);
+    };
+    for (std::size_t q = 0; q < probs.size(); ++q) {
+        const quantile_ranks r = type7_ranks(n, probs[q]);
+        const double lo = value_at(r.lo);
+        out[q] = r.hi == r.lo || r.weight == 0.0 ? lo : lo + r.weight * (value_at(r.hi) - lo);
+    }
 }
 
 }  // namespace wbe

@@ -34,6 +34,18 @@ double draw_factor(const factor_distribution& f, std::uint64_t key, std::uint64_
     }
 }
 
+// out[j] = draw_factor(f, key, d0 + j) for j < n; log-normal factors by the block generators.
+void draw_factor_block(const factor_distribution& f, std::uint64_t key, std::uint64_t d0, std::size_t n, double* out) {
+    if (f.family == distribution_family::lognormal) {
+        const double mu = f.log_mu(), sigma = f.log_sigma();
+        rng::normal_block(key, d0, n, out);
+        for (std::size_t j = 0; j < n; ++j) out[j] = mu + sigma * out[j];
+        rng::exp_block(out, n);
+        return;
+    }
+    for (std::size_t j = 0; j < n; ++j) out[j] = draw_factor(f, key, d0 + j);
+}
+
 // A censored value drawn in its interval, or the substitute.
 double draw_censored(const censored_value& v, double substitute, std::uint64_t key, std::uint64_t d, censored_draws mode) {
     if (mode == censored_draws::substitute) return substitute;
@@ -101,16 +113,40 @@ public:
         const std::size_t nb = static_cast<std::size_t>(d1 - d0);
         const std::size_t ns = p_.sites.size();
         cf_.resize(nb);
-        for (std::size_t j = 0; j < nb; ++j) cf_[j] = p_.cf / draw_factor(p_.excretion, k_exc_, d0 + j);
+        draw_factor_block(p_.excretion, k_exc_, d0, nb, cf_.data());
+        for (std::size_t j = 0; j < nb; ++j) cf_[j] = p_.cf / cf_[j];
         mean_load_.resize(ns);
         pop_.resize(ns);
         site_daily_.resize(ns);
         for (std::size_t s = 0; s < ns; ++s) eval_site(s, d0, nb);
         campaign.resize(p_.estimates.size());
         daily.resize(p_.estimates.size());
+        scale_.resize(nb);
         for (std::size_t e = 0; e < p_.estimates.size(); ++e) {
             const mc_estimate& est = p_.estimates[e];
             auto& out = campaign[e];
+            if (est.members.size() == 1) {
+                // One site: index = load × 1000 CF / population, the factor computed once per
+                // draw for the campaign value and every day.
+                const std::size_t m = est.members.front();
+                const double* pp = pop_[m].data();
+                const double* ml = mean_load_[m].data();
+                for (std::size_t j = 0; j < nb; ++j) scale_[j] = pp[j] > 0.0 ? 1000.0 * cf_[j] / pp[j] : nan;
+                out.resize(nb);
+                for (std::size_t j = 0; j < nb; ++j) out[j] = ml[j] * scale_[j];
+                if (est.daily) {
+                    daily[e].resize(days_of(m));
+                    for (std::size_t i = 0; i < days_of(m); ++i) {
+                        daily[e][i].resize(nb);
+                        double* o = daily[e][i].data();
+                        const double* sd = site_daily_[m][i].data();
+                        for (std::size_t j = 0; j < nb; ++j) o[j] = sd[j] * scale_[j];
+                    }
+                } else {
+                    daily[e].clear();
+                }
+                continue;
+            }
             out.assign(nb, 0.0);
             std::vector<double>& sum_p = sum_p_;  // reused across blocks and estimates
             sum_p.assign(nb, 0.0);
@@ -122,18 +158,7 @@ public:
                     sum_p[j] += pop_[m][j];
                 }
             for (std::size_t j = 0; j < nb; ++j) out[j] = sum_p[j] > 0.0 ? out[j] / sum_p[j] * 1000.0 * cf_[j] : nan;
-            // Resized, not cleared: the day vectors keep their storage from block to block.
-            if (est.daily && est.members.size() == 1) {
-                const std::size_t m = est.members.front();
-                daily[e].resize(days_of(m));
-                for (std::size_t i = 0; i < days_of(m); ++i) {
-                    daily[e][i].resize(nb);
-                    for (std::size_t j = 0; j < nb; ++j)
-                        daily[e][i][j] = pop_[m][j] > 0.0 ? site_daily_[m][i][j] / pop_[m][j] * 1000.0 * cf_[j] : nan;
-                }
-            } else {
-                daily[e].clear();
-            }
+            daily[e].clear();  // daily summaries are per site
         }
     }
 
@@ -145,10 +170,9 @@ private:
         pop.resize(nb);
         mean.assign(nb, 0.0);
         fq_.resize(nb);
-        for (std::size_t j = 0; j < nb; ++j) {
-            pop[j] = site.population * draw_factor(site.population_dist, k_pop_[s], d0 + j);
-            fq_[j] = draw_factor(site.flow_dist, k_flow_[s], d0 + j);
-        }
+        draw_factor_block(site.population_dist, k_pop_[s], d0, nb, pop.data());
+        for (std::size_t j = 0; j < nb; ++j) pop[j] *= site.population;
+        draw_factor_block(site.flow_dist, k_flow_[s], d0, nb, fq_.data());
         const bool keep_days = daily_site_[s];
         if (keep_days) site_daily_[s].resize(site.days.size());
         std::size_t n = 0;
@@ -160,10 +184,22 @@ private:
             if (std::isnan(day.flow_m3_per_day)) continue;
             ++n;
             if (pl.fused) {
-                for (std::size_t j = 0; j < nb; ++j) {
-                    const double l = pl.base * std::exp(pl.mu + pl.sigma * rng::normal(pl.k_day, d0 + j)) * fq_[j];
-                    mean[j] += l;
-                    if (keep) (*keep)[j] = l;
+                z_.resize(nb);
+                double* z = z_.data();
+                rng::normal_block(pl.k_day, d0, nb, z);
+                for (std::size_t j = 0; j < nb; ++j) z[j] = pl.mu + pl.sigma * z[j];
+                rng::exp_block(z, nb);
+                const double* fq = fq_.data();
+                double* mn = mean.data();
+                if (keep) {
+                    double* kp = keep->data();
+                    for (std::size_t j = 0; j < nb; ++j) {
+                        const double l = pl.base * z[j] * fq[j];
+                        mn[j] += l;
+                        kp[j] = l;
+                    }
+                } else {
+                    for (std::size_t j = 0; j < nb; ++j) mn[j] += pl.base * z[j] * fq[j];
                 }
                 continue;
             }
@@ -192,17 +228,16 @@ private:
     std::vector<std::uint64_t> k_pop_, k_flow_;
     std::vector<std::vector<day_plan>> plans_;
     std::vector<bool> daily_site_;
-    std::vector<double> cf_, fq_, sum_p_;
+    std::vector<double> cf_, fq_, sum_p_, scale_, z_;
     std::vector<std::vector<double>> mean_load_, pop_;
     std::vector<std::vector<std::vector<double>>> site_daily_;
 };
 
 // Streaming state of one index (the campaign value, or one day).
 struct series_state {
-    moments m;
+    draw_moments m;  // block-independent (accumulators.hpp); NaN draws counted apart
     std::vector<std::size_t> exceed;
     std::vector<double> kept;  // all draws while within keep_limit
-    std::size_t n_nan = 0;
     // exact selection beyond keep_limit
     double min = std::numeric_limits<double>::infinity();
     double max = -std::numeric_limits<double>::infinity();
@@ -221,22 +256,35 @@ std::size_t bin_of(const series_state& s, double x) {
     return 1 + std::min(b, n_bins - 1);
 }
 
-void add_values(series_state& s, const std::vector<double>& v, const std::vector<double>& thresholds, bool keep, bool histogram) {
-    for (double x : v) {
-        if (std::isnan(x)) {
-            ++s.n_nan;
-            continue;
-        }
-        s.m.add(x);
-        for (std::size_t t = 0; t < thresholds.size(); ++t)
-            if (x > thresholds[t]) ++s.exceed[t];
-        if (keep) s.kept.push_back(x);
-        if (histogram) {
-            ++s.hist[bin_of(s, x)];
-            s.min = std::min(s.min, x);
-            s.max = std::max(s.max, x);
+// Draws d0 … d0 + |v| − 1 of one series: moments, exceedances (counted without branches; NaN
+// exceeds nothing), and either the kept draws or the histogram.
+void add_values(series_state& s, std::size_t d0, const std::vector<double>& v, const std::vector<double>& thresholds,
+                bool keep, bool histogram) {
+    const std::size_t n = v.size();
+    const double* x = v.data();
+    const std::size_t nan_before = s.m.nan_count();
+    s.m.add(d0, x, n);
+    for (std::size_t t = 0; t < thresholds.size(); ++t) {
+        const double th = thresholds[t];
+        std::size_t c = 0;
+        for (std::size_t j = 0; j < n; ++j) c += x[j] > th;
+        s.exceed[t] += c;
+    }
+    if (keep) {  // NaN draws are not kept
+        if (s.m.nan_count() == nan_before) {
+            s.kept.insert(s.kept.end(), x, x + n);
+        } else {
+            for (std::size_t j = 0; j < n; ++j)
+                if (!std::isnan(x[j])) s.kept.push_back(x[j]);
         }
     }
+    if (histogram)
+        for (double y : v) {
+            if (std::isnan(y)) continue;
+            ++s.hist[bin_of(s, y)];
+            s.min = std::min(s.min, y);
+            s.max = std::max(s.max, y);
+        }
 }
 
 void start_histogram(series_state& s, const std::vector<double>& pilot) {
@@ -261,9 +309,13 @@ draw_summary finish_kept(series_state& s, const mc_options& o) {
     r.mean = s.m.mean();
     r.sd = std::sqrt(s.m.variance());
     for (std::size_t t = 0; t < s.exceed.size(); ++t) r.p_exceed[t] = static_cast<double>(s.exceed[t]) / static_cast<double>(r.n);
-    r.median = quantile(s.kept, 0.5);
-    r.lower = quantile(s.kept, 0.5 * (1.0 - o.interval));
-    r.upper = quantile(s.kept, 0.5 * (1.0 + o.interval));
+    static thread_local quantile_scratch scratch;
+    const double probs[3] = {0.5, 0.5 * (1.0 - o.interval), 0.5 * (1.0 + o.interval)};
+    double q[3];
+    quantiles(s.kept, probs, q, scratch);
+    r.median = q[0];
+    r.lower = q[1];
+    r.upper = q[2];
     return r;
 }
 
@@ -305,6 +357,16 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
     };
     const auto thresholds = [&](std::size_t k) -> const std::vector<double>& { return problem.estimates[refs[k].estimate].thresholds; };
 
+    // The moments' shift: the median of each series' first (up to) 64 draws, the same draws
+    // whatever the block size.
+    ev.eval(0, std::min<std::size_t>(o.draws, 64), camp, daily);
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+        std::vector<double> pilot;
+        for (double x : series(k))
+            if (std::isfinite(x)) pilot.push_back(x);
+        st[k].m = draw_moments(pilot.empty() ? 0.0 : quantile(pilot, 0.5));
+    }
+
     // Pass 1: moments, exceedances, and either the kept draws or a histogram started from the
     // first block.
     for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
@@ -312,7 +374,7 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
         ev.eval(d0, d1, camp, daily);
         for (std::size_t k = 0; k < refs.size(); ++k) {
             if (!keep && d0 == 0) start_histogram(st[k], series(k));
-            add_values(st[k], series(k), thresholds(k), keep, !keep);
+            add_values(st[k], d0, series(k), thresholds(k), keep, !keep);
         }
     }
 

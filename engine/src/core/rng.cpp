@@ -1,8 +1,12 @@
 #include "wbe/core/rng.hpp"
 
 #include <array>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace wbe::rng {
@@ -74,6 +78,116 @@ double normal(std::uint64_t key, std::uint64_t counter) noexcept {
     const double u1 = to_open_unit(word(key, base + 15));
     const double u2 = to_open_unit(mix64(word(key, base + 15)));
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WBE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define WBE_CLONES
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* (a known
+// false positive of the intrinsics, not of this code).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+namespace {
+
+// AVX-512 (F + DQ) pass 1 of normal_block, eight draws per step. Same words (the counter
+// advances by 16 γ per draw: sub-counter 0 of each), same exact int → double conversion and the
+// same single rounding of u × x[i] as `normal`, hence the same bits. GCC does not vectorise the
+// table lookups of the portable loop by itself (no gather under its generic tuning).
+__attribute__((target("avx512f,avx512dq"))) void fast_path_avx512(std::uint64_t key, std::uint64_t counter0, std::size_t n,
+                                                                    double* out, const double* xs) noexcept {
+    const __m512i step = _mm512_set1_epi64(static_cast<long long>(8 * 16 * golden_gamma));
+    __m512i z = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    z = _mm512_mullo_epi64(z, _mm512_set1_epi64(static_cast<long long>(16 * golden_gamma)));
+    z = _mm512_add_epi64(z, _mm512_set1_epi64(static_cast<long long>(key + ((counter0 << 4) + 1) * golden_gamma)));
+    const __m512i m1 = _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ull));
+    const __m512i m2 = _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBull));
+    const __m512i byte = _mm512_set1_epi64(0xFF), bit8 = _mm512_set1_epi64(0x100);
+    const __m512d scale = _mm512_set1_pd(0x1.0p-53), not_a_number = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8, z = _mm512_add_epi64(z, step)) {
+        __m512i w = _mm512_xor_si512(z, _mm512_srli_epi64(z, 30));
+        w = _mm512_mullo_epi64(w, m1);
+        w = _mm512_xor_si512(w, _mm512_srli_epi64(w, 27));
+        w = _mm512_mullo_epi64(w, m2);
+        w = _mm512_xor_si512(w, _mm512_srli_epi64(w, 31));
+        const __m512i i = _mm512_and_si512(w, byte);
+        const __m512i sign = _mm512_slli_epi64(_mm512_and_si512(w, bit8), 55);
+        const __m512d x_i = _mm512_i64gather_pd(i, xs, 8);
+        const __m512d x_next = _mm512_i64gather_pd(i, xs + 1, 8);
+        const __m512d u = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(w, 11)), scale);
+        const __m512d xv = _mm512_mul_pd(u, x_i);
+        const __m512d signed_xv = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(xv), sign));
+        const __mmask8 inside = _mm512_cmp_pd_mask(xv, x_next, _CMP_LT_OQ);
+        _mm512_storeu_pd(out + j, _mm512_mask_blend_pd(inside, not_a_number, signed_xv));
+    }
+    for (; j < n; ++j) out[j] = std::numeric_limits<double>::quiet_NaN();  // the tail: the full method
+}
+
+bool has_avx512() noexcept {
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+    return yes;
+}
+
+}  // namespace
+#pragma GCC diagnostic pop
+#endif
+
+void normal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, double* out) noexcept {
+    // Pass 1: attempt 0 of every draw; a draw outside its layer's core is marked NaN.
+    const double* xs = zig.x.data();
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_avx512()) {
+        fast_path_avx512(key, counter0, n, out, xs);
+    } else
+#endif
+    {
+        for (std::size_t j = 0; j < n; ++j) {
+            const std::uint64_t w = word(key, (counter0 + j) << 4);
+            const std::size_t i = static_cast<std::size_t>(w & 0xFF);
+            const std::uint64_t sign = (w & 0x100) << 55;
+            const double xv = static_cast<double>(w >> 11) * 0x1.0p-53 * xs[i];
+            const double signed_xv = std::bit_cast<double>(std::bit_cast<std::uint64_t>(xv) | sign);
+            out[j] = xv < xs[i + 1] ? signed_xv : std::numeric_limits<double>::quiet_NaN();
+        }
+    }
+    // Pass 2: the rest by the full method (which repeats attempt 0 and goes on).
+    for (std::size_t j = 0; j < n; ++j)
+        if (std::isnan(out[j])) [[unlikely]]
+            out[j] = normal(key, counter0 + j);
+}
+
+WBE_CLONES void exp_block(double* x, std::size_t n) noexcept {
+    std::size_t outside = 0;  // counted, not or-ed: the loop vectorises
+    for (std::size_t j = 0; j < n; ++j) outside += !(std::fabs(x[j]) < 700.0);
+    if (outside != 0) {
+        for (std::size_t j = 0; j < n; ++j) x[j] = std::exp(x[j]);
+        return;
+    }
+    constexpr double log2e = 1.4426950408889634074;
+    constexpr double ln2_hi = 0.6931471803691238164;  // ln 2 split: ln2_hi has 32 significant bits
+    constexpr double ln2_lo = 1.9082149292705877e-10;
+    constexpr double shifter = 0x1.8p52;  // t = y + shifter rounds y to an integer in t's low bits
+    for (std::size_t j = 0; j < n; ++j) {
+        const double t = x[j] * log2e + shifter;
+        const double k = t - shifter;  // round(x / ln 2)
+        const double r = (x[j] - k * ln2_hi) - k * ln2_lo;
+        // Σ r^i / i!, i = 0 … 13, by Estrin's scheme: a dependency chain of depth 7 instead of
+        // Horner's 26, so consecutive vectors overlap in the pipeline.
+        const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+        const double q0 = 1.0 + r, q1 = 0.5 + r * (1.0 / 6.0);
+        const double q2 = 1.0 / 24.0 + r * (1.0 / 120.0), q3 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+        const double q4 = 1.0 / 40320.0 + r * (1.0 / 362880.0), q5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+        const double q6 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+        const double s0 = q0 + q1 * r2, s1 = q2 + q3 * r2, s2 = q4 + q5 * r2;
+        const double p = (s0 + s1 * r4) + (s2 + q6 * r4) * r8;
+        // 2^k: k sits in the low bits of t's significand; shifted into the exponent field.
+        const std::uint64_t two_k = (std::bit_cast<std::uint64_t>(t) << 52) + (std::uint64_t{1023} << 52);
+        x[j] = p * std::bit_cast<double>(two_k);
+    }
 }
 
 }  // namespace wbe::rng

@@ -3,6 +3,7 @@
 /// Mergeable summaries of Monte Carlo draws.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -38,6 +39,15 @@ public:
         n_ += o.n_;
     }
     [[nodiscard]] std::size_t count() const noexcept { return n_; }
+    /// The accumulator of n values with this mean and sum of squared deviations (a block
+    /// summarised by two passes, to be merged).
+    [[nodiscard]] static moments from(std::size_t n, double mean, double m2) noexcept {
+        moments r;
+        r.n_ = n;
+        r.mean_ = mean;
+        r.m2_ = m2;
+        return r;
+    }
     [[nodiscard]] double mean() const noexcept;
     /// Sample variance (n − 1 denominator); NaN below 2 values.
     [[nodiscard]] double variance() const noexcept;
@@ -46,6 +56,31 @@ private:
     std::size_t n_ = 0;
     double mean_ = 0.0;
     double m2_ = 0.0;
+};
+
+/// Mean and variance of Monte Carlo draws that do not depend on how the draws are split into
+/// blocks: eight partial sums of the shifted values y = x − K and of y², draw d going to sum
+/// d mod 8, each sum taking its draws in draw order; the sums are combined in a fixed tree.
+/// The same draws give the same bits whatever the block size, thread or pass, and the loop
+/// vectorises. With n values, S₁ = Σy and S₂ = Σy²:  mean = K + S₁/n,
+/// M2 = S₂ − S₁²/n (the shifted-data algorithm; Chan, Golub & LeVeque 1983, "Algorithms for
+/// computing the sample variance"). Cancellation costs about log₁₀(1 + ((mean − K)/SD)²)
+/// digits, so K should be a typical value (the engine uses the median of the first draws).
+class draw_moments {
+public:
+    explicit draw_moments(double shift = 0.0) noexcept : shift_(shift) {}
+    /// Adds draws first_draw … first_draw + n − 1 (NaN draws are counted apart and skipped).
+    void add(std::size_t first_draw, const double* x, std::size_t n) noexcept;
+    [[nodiscard]] std::size_t count() const noexcept { return n_; }
+    [[nodiscard]] std::size_t nan_count() const noexcept { return n_nan_; }
+    [[nodiscard]] double mean() const noexcept;
+    /// Sample variance (n − 1 denominator); NaN below 2 values.
+    [[nodiscard]] double variance() const noexcept;
+
+private:
+    double shift_;
+    double s1_[8] = {}, s2_[8] = {};
+    std::size_t n_ = 0, n_nan_ = 0;
 };
 
 /// Quantile of `draws` at probability p by linear interpolation between order statistics
@@ -61,5 +96,24 @@ struct quantile_ranks {
     double weight = 0.0;  ///< of the higher order statistic
 };
 [[nodiscard]] quantile_ranks type7_ranks(std::size_t n, double p) noexcept;
+
+/// Reusable buffers of `quantiles` (one per thread; not shared).
+struct quantile_scratch {
+    std::vector<std::uint64_t> keys;
+};
+
+/// Type-7 quantiles of `values` at every probability of `probs` (any order), written to `out`
+/// (same length); `values` is not reordered. Equals `quantile(values, p)` for each p exactly
+/// (the same order statistics and interpolation), in O(n) for all probabilities together:
+///
+/// the values are mapped to unsigned keys whose integer order is their numeric order (the IEEE
+/// bits, sign-flipped); one pass counts the keys in ≤ 2048 equal-width cells of their range, the
+/// cells holding the wanted ranks are copied out and the selection recurses on each, each level
+/// shrinking the key range 2048-fold, until a cell holds ≤ 64 keys (sorted) or a single key
+/// value. For Monte Carlo draws this is two passes over the values, against one nth_element per
+/// order statistic (measured in bench/README.md). NaN values are not allowed (the result is
+/// then unspecified); the caller drops them. An empty input gives NaN.
+void quantiles(std::span<const double> values, std::span<const double> probs, std::span<double> out,
+               quantile_scratch& scratch);
 
 }  // namespace wbe
