@@ -34,13 +34,44 @@ double draw_factor(const factor_distribution& f, std::uint64_t key, std::uint64_
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WBE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define WBE_CLONES
+#endif
+
+// The per-draw loops of the evaluator, each in an AVX-512 / AVX2 / baseline clone (no
+// contraction into FMA in this file: every clone gives the same bits).
+WBE_CLONES void multiply(double* out, const double* a, const double* b, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) out[j] = a[j] * b[j];
+}
+
+// mean[j] += base × factor[j] × flow[j], and kept[j] = the same load when kept is not null.
+WBE_CLONES void add_loads(double* mean, double* kept, const double* factor, const double* flow, double base, std::size_t n) {
+    if (kept) {
+        for (std::size_t j = 0; j < n; ++j) {
+            const double l = base * factor[j] * flow[j];
+            mean[j] += l;
+            kept[j] = l;
+        }
+    } else {
+        for (std::size_t j = 0; j < n; ++j) mean[j] += base * factor[j] * flow[j];
+    }
+}
+
+// How many of x[0..n) exceed t (NaN exceeds nothing).
+WBE_CLONES std::size_t count_above(const double* x, std::size_t n, double t) {
+    std::size_t c = 0;
+    for (std::size_t j = 0; j < n; ++j) c += x[j] > t;
+    return c;
+}
+
 // out[j] = draw_factor(f, key, d0 + j) for j < n; log-normal factors by the block generators.
 void draw_factor_block(const factor_distribution& f, std::uint64_t key, std::uint64_t d0, std::size_t n, double* out) {
     if (f.family == distribution_family::lognormal) {
         const double mu = f.log_mu(), sigma = f.log_sigma();
         rng::normal_block(key, d0, n, out);
-        for (std::size_t j = 0; j < n; ++j) out[j] = mu + sigma * out[j];
-        rng::exp_block(out, n);
+        rng::exp_block(out, n, mu, sigma);
         return;
     }
     for (std::size_t j = 0; j < n; ++j) out[j] = draw_factor(f, key, d0 + j);
@@ -133,14 +164,12 @@ public:
                 const double* ml = mean_load_[m].data();
                 for (std::size_t j = 0; j < nb; ++j) scale_[j] = pp[j] > 0.0 ? 1000.0 * cf_[j] / pp[j] : nan;
                 out.resize(nb);
-                for (std::size_t j = 0; j < nb; ++j) out[j] = ml[j] * scale_[j];
+                multiply(out.data(), ml, scale_.data(), nb);
                 if (est.daily) {
                     daily[e].resize(days_of(m));
                     for (std::size_t i = 0; i < days_of(m); ++i) {
                         daily[e][i].resize(nb);
-                        double* o = daily[e][i].data();
-                        const double* sd = site_daily_[m][i].data();
-                        for (std::size_t j = 0; j < nb; ++j) o[j] = sd[j] * scale_[j];
+                        multiply(daily[e][i].data(), site_daily_[m][i].data(), scale_.data(), nb);
                     }
                 } else {
                     daily[e].clear();
@@ -180,27 +209,18 @@ private:
             const mc_day& day = site.days[i];
             const day_plan& pl = plans_[s][i];
             std::vector<double>* keep = keep_days ? &site_daily_[s][i] : nullptr;
-            if (keep) keep->assign(nb, nan);
-            if (std::isnan(day.flow_m3_per_day)) continue;
+            if (keep) keep->resize(nb);
+            if (std::isnan(day.flow_m3_per_day)) {
+                if (keep) std::fill(keep->begin(), keep->end(), nan);
+                continue;
+            }
             ++n;
             if (pl.fused) {
                 z_.resize(nb);
                 double* z = z_.data();
                 rng::normal_block(pl.k_day, d0, nb, z);
-                for (std::size_t j = 0; j < nb; ++j) z[j] = pl.mu + pl.sigma * z[j];
-                rng::exp_block(z, nb);
-                const double* fq = fq_.data();
-                double* mn = mean.data();
-                if (keep) {
-                    double* kp = keep->data();
-                    for (std::size_t j = 0; j < nb; ++j) {
-                        const double l = pl.base * z[j] * fq[j];
-                        mn[j] += l;
-                        kp[j] = l;
-                    }
-                } else {
-                    for (std::size_t j = 0; j < nb; ++j) mn[j] += pl.base * z[j] * fq[j];
-                }
+                rng::exp_block(z, nb, pl.mu, pl.sigma);
+                add_loads(mean.data(), keep ? keep->data() : nullptr, z, fq_.data(), pl.base, nb);
                 continue;
             }
             for (std::size_t j = 0; j < nb; ++j) {
@@ -264,12 +284,7 @@ void add_values(series_state& s, std::size_t d0, const std::vector<double>& v, c
     const double* x = v.data();
     const std::size_t nan_before = s.m.nan_count();
     s.m.add(d0, x, n);
-    for (std::size_t t = 0; t < thresholds.size(); ++t) {
-        const double th = thresholds[t];
-        std::size_t c = 0;
-        for (std::size_t j = 0; j < n; ++j) c += x[j] > th;
-        s.exceed[t] += c;
-    }
+    for (std::size_t t = 0; t < thresholds.size(); ++t) s.exceed[t] += count_above(x, n, thresholds[t]);
     if (keep) {  // NaN draws are not kept
         if (s.m.nan_count() == nan_before) {
             s.kept.insert(s.kept.end(), x, x + n);

@@ -136,6 +136,14 @@ bool has_avx512() noexcept {
 #pragma GCC diagnostic pop
 #endif
 
+namespace {
+WBE_CLONES std::size_t count_nan(const double* x, std::size_t n) noexcept {
+    std::size_t c = 0;
+    for (std::size_t j = 0; j < n; ++j) c += std::isnan(x[j]);
+    return c;
+}
+}  // namespace
+
 void normal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, double* out) noexcept {
     // Pass 1: attempt 0 of every draw; a draw outside its layer's core is marked NaN.
     const double* xs = zig.x.data();
@@ -155,14 +163,19 @@ void normal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, doub
         }
     }
     // Pass 2: the rest by the full method (which repeats attempt 0 and goes on).
+    if (count_nan(out, n) == 0) return;
     for (std::size_t j = 0; j < n; ++j)
         if (std::isnan(out[j])) [[unlikely]]
             out[j] = normal(key, counter0 + j);
 }
 
-WBE_CLONES void exp_block(double* x, std::size_t n) noexcept {
+WBE_CLONES void exp_block(double* x, std::size_t n, double mu, double sigma) noexcept {
+    // The affine step (rounded as mu + sigma * x written out) and the range check in one pass.
     std::size_t outside = 0;  // counted, not or-ed: the loop vectorises
-    for (std::size_t j = 0; j < n; ++j) outside += !(std::fabs(x[j]) < 700.0);
+    for (std::size_t j = 0; j < n; ++j) {
+        x[j] = mu + sigma * x[j];
+        outside += !(std::fabs(x[j]) < 700.0);
+    }
     if (outside != 0) {
         for (std::size_t j = 0; j < n; ++j) x[j] = std::exp(x[j]);
         return;

@@ -77,11 +77,11 @@ inline constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
 /// then `normal` for the rest.
 void normal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, double* out) noexcept;
 
-/// x[j] = exp(x[j]) for j < n, vectorised: x = k ln2 + r with |r| ≤ ln2/2, exp(r) by its
+/// x[j] = exp(mu + sigma x[j]) for j < n (the affine step rounded as written), vectorised: x = k ln2 + r with |r| ≤ ln2/2, exp(r) by its
 /// Taylor polynomial to degree 13 (truncation < 5e-18 relative; Estrin's scheme), scaled by 2^k through the
 /// exponent bits; within 2 ulp of std::exp (tested). Arguments outside (−700, 700), and NaN,
 /// take std::exp. Compiled without floating-point contraction, so every clone gives the same
 /// bits.
-void exp_block(double* x, std::size_t n) noexcept;
+void exp_block(double* x, std::size_t n, double mu = 0.0, double sigma = 1.0) noexcept;
 
 }  // namespace wbe::rng
