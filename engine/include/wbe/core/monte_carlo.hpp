@@ -16,8 +16,11 @@
 /// here each draw uses one excretion factor for all days (and all plants of a district).
 ///
 /// Draws come from a counter-based generator keyed by (seed, entity) with the draw index as counter (rng.hpp):
-/// results are bit-identical for any thread count, processing order or block size. Draws are
-/// evaluated in blocks; up to `keep_limit` draws per estimate are kept for exact quantiles,
+/// results are bit-identical for any thread count, processing order or block size (the means
+/// and SDs come from draw-indexed partial sums, `draw_moments`; the evaluator's vector loops have
+/// AVX-512/AVX2/baseline clones, compiled without FMA contraction so every clone rounds alike).
+/// Draws are evaluated in blocks; up to `keep_limit` draws per estimate are kept and their
+/// quantiles selected exactly (`quantiles`, accumulators.hpp),
 /// beyond it the quantiles are found exactly in further passes over regenerated draws (a
 /// log-scale histogram; cells holding more than `cell_cap` values are split again; then the
 /// values of the bins that hold the wanted ranks, regenerated from their counters), so memory
