@@ -19,7 +19,7 @@ using namespace wbe;
 const io::store_contents& example_store() {
     static const io::store_contents contents = [] {
         const test::temp_dir dir("censored-pipeline");
-        pipeline::context ctx = pipeline::load_context(test::source_dir() + "/config/example.yaml", {dir.file("s.h5")});
+        pipeline::context ctx = pipeline::load_context(test::source_dir() + "/config/example.yaml", {dir.file("s.h5"), {}, false});
         ctx.config.estimate.uncertainty.method = uncertainty_method::none;  // not needed here; keeps the test fast
         (void)pipeline::run(ctx);
         return io::read_store(dir.file("s.h5"));
@@ -87,7 +87,9 @@ TEST(censored_pipeline, mdma_and_benzoylecgonine_summaries_state_their_method) {
         ++rows;
         EXPECT_FALSE(g.method.empty());
         EXPECT_EQ(g.n, g.n_censored + static_cast<std::size_t>(std::lround(g.detection_frequency * static_cast<double>(g.n))));
-        if (static_cast<double>(g.n_censored) > 0.8 * static_cast<double>(g.n)) EXPECT_EQ(g.method, "not_estimable");
+        if (static_cast<double>(g.n_censored) > 0.8 * static_cast<double>(g.n)) {
+            EXPECT_EQ(g.method, "not_estimable");
+        }
         EXPECT_EQ(g.metric, g.group_kind == "district" ? "consumption" : "concentration");  // both are drugs
     }
     // 3 districts and 4 venue types, 12 campaigns, 2 analytes.

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "detector_test_support.hpp"
@@ -159,3 +160,24 @@ TEST(Ears, LiteratureThresholdsAndOptionChecks) {
 }
 
 }  // namespace
+
+// A censored baseline value by robust ROS (the default) or its substitute. Baseline (8 values)
+// 10 12 11 13 9 <11.5 12 11, current 30. Peer: statsmodels.imputation.ros.impute_ros imputes
+// <11.5 as 10.228139168381867; numpy then gives mean 11.028517396047732, SD (n − 1)
+// 1.2867047173950923 and C1 = (30 − mean)/SD = 14.744239565981891. With the substitute 5.75:
+// mean 10.46875, SD 2.1690..., by the same formulas.
+TEST(Ears, CensoredBaselineByRobustRos) {
+    auto s = wbe::test::quarterly({10, 12, 11, 13, 9, 11.5, 12, 11, 30});
+    wbe::test::censor(s, 5, 5.75, 11.5);
+    ears_options o = ears_options::defaults(ears_variant::c1);
+    o.baseline = 8;
+    const auto r = ears(o).run(s).campaigns[8];
+    EXPECT_NEAR(r.expected, 11.028517396047732, 1e-12);
+    EXPECT_NEAR(r.statistic, 14.744239565981891, 1e-9);
+    EXPECT_NE(r.reason.find("1 of 8 baseline campaigns censored, imputed by robust ROS"), std::string::npos) << r.reason;
+    o.censored = "substitute";
+    EXPECT_NEAR(ears(o).run(s).campaigns[8].expected, (10 + 12 + 11 + 13 + 9 + 5.75 + 12 + 11) / 8.0, 1e-12);
+    o.censored = "half";
+    ASSERT_EQ(ears::check(o).size(), 1u);
+    EXPECT_EQ(ears::check(o)[0].to_string(), "<input>: censored = half: must be one of: ros, substitute");
+}

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "detector_test_support.hpp"
@@ -111,3 +112,20 @@ TEST(Ewma, OptionChecks) {
 }
 
 }  // namespace
+
+// The baseline's censored campaign by robust ROS (default): the baseline mean on the ln scale is
+// the mean of ln(10 12 11 13 9 10.228139168381867 12 11) = 2.3944381921135562 (the imputation
+// from statsmodels.imputation.ros.impute_ros; the mean by numpy), so expected = e^2.39443819 =
+// 10.962037769522407. With the substitute 5.75 it is the geometric mean of the substituted values.
+TEST(Ewma, CensoredBaselineByRobustRos) {
+    auto s = wbe::test::quarterly({10, 12, 11, 13, 9, 11.5, 12, 11, 30});
+    wbe::test::censor(s, 5, 5.75, 11.5);
+    const auto r = ewma().run(s).campaigns[8];
+    EXPECT_NEAR(r.expected, 10.962037769522407, 1e-9);
+    EXPECT_NE(r.reason.find("imputed by robust ROS"), std::string::npos) << r.reason;
+    ewma_options o;
+    o.censored = "substitute";
+    const double gm = std::exp((std::log(10.0) + std::log(12.0) + std::log(11.0) + std::log(13.0) + std::log(9.0) +
+                                std::log(5.75) + std::log(12.0) + std::log(11.0)) / 8.0);
+    EXPECT_NEAR(ewma(o).run(s).campaigns[8].expected, gm, 1e-9);
+}

@@ -128,3 +128,15 @@ TEST(PercentileLevel, OptionChecks) {
 }
 
 }  // namespace
+
+// The look-back's censored campaign by robust ROS (default): the 10th percentile (lower nearest
+// rank of 8: the smallest) is 9, as the <11.5 is imputed at 10.228 (statsmodels impute_ros);
+// with its substitute 5.75 the baseline would be 5.75.
+TEST(PercentileLevel, CensoredLookBackByRobustRos) {
+    auto s = wbe::test::quarterly({10, 12, 11, 13, 9, 11.5, 12, 11, 30});
+    wbe::test::censor(s, 5, 5.75, 11.5);
+    EXPECT_NEAR(percentile_level().run(s).campaigns[8].expected, 9.0, 1e-12);
+    percentile_level_options o;
+    o.censored = "substitute";
+    EXPECT_NEAR(percentile_level(o).run(s).campaigns[8].expected, 5.75, 1e-12);
+}

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <string>
@@ -81,7 +83,7 @@ TEST(Registry, ConfigurationProblemsNameTheKey) {
     ASSERT_TRUE(unknown.has_value());
     EXPECT_EQ(unknown->rule,
               "unknown parameter of rolling_baseline; known: window, min_history, guard, exclude_alerts, watch_z, "
-              "alert_z, min_sd");
+              "alert_z, min_sd, censored");
 }
 
 TEST(Registry, EarsVariantsHaveTheirOwnDefaults) {
@@ -206,3 +208,22 @@ TEST(Registry, ExplainNoneKeepsLevelsAndDropsEveryReason) {
 }
 
 }  // namespace
+
+// config/README.md documents every registered detector and each of its parameters with the
+// default, rule, unit and meaning the code declares (the README must describe the code as it is).
+TEST(Registry, ConfigReadmeDocumentsEveryParameter) {
+    std::ifstream in(wbe::test::source_dir() + "/config/README.md");
+    ASSERT_TRUE(in) << "config/README.md";
+    const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& d : wbe::detectors::detector_registry()) {
+        const std::size_t at = readme.find("**`" + d.name + "`**");
+        ASSERT_NE(at, std::string::npos) << "no section for " << d.name;
+        const std::size_t end = readme.find("\n\n", readme.find("| parameter |", at));
+        const std::string section = readme.substr(at, end - at);
+        for (const auto& p : d.parameters) {
+            const std::string row = "| `" + p.name + "` | " + p.default_text + " | " + p.rule() + " | " + p.unit + " | " +
+                                    p.meaning + " |";
+            EXPECT_NE(section.find(row), std::string::npos) << d.name << ": expected the row\n" << row;
+        }
+    }
+}

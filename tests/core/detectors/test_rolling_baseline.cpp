@@ -124,13 +124,15 @@ TEST(RollingBaseline, GapsReachBack) {
 }
 
 TEST(RollingBaseline, CensoredValues) {
-    // In the baseline, a censored campaign counts at its substitute (here 10 < 20: same baseline
-    // as HandWorkedSpike, whose 6th value is 10).
+    // With censored = substitute a censored campaign counts at its substitute in the baseline
+    // (here 10 < 20: same baseline as HandWorkedSpike, whose 6th value is 10).
     auto values = history;
     values.push_back(30);
     auto s = wbe::test::quarterly(values);
     wbe::test::censor(s, 5, 10.0, 20.0);
-    EXPECT_NEAR(rolling_baseline().run(s).campaigns[8].statistic, 7.423346018888768, 1e-9);
+    rolling_baseline_options substitute;
+    substitute.censored = "substitute";
+    EXPECT_NEAR(rolling_baseline(substitute).run(s).campaigns[8].statistic, 7.423346018888768, 1e-9);
     // As the current value: < 12 is none even at the limit (watch above 15.42) …
     wbe::test::censor(s, 8, 6.0, 12.0);
     auto r = rolling_baseline().run(s).campaigns[8];
@@ -142,6 +144,43 @@ TEST(RollingBaseline, CensoredValues) {
     EXPECT_EQ(r.level, detection_level::not_evaluable);
     EXPECT_NE(r.reason.find("censored (< 40): level none at 0 but alert at the limit, cannot tell"), std::string::npos)
         << r.reason;
+}
+
+// Censored baseline campaigns by robust ROS (the default). Baseline 10 12 11 13 9 <11.5 12 11
+// (substitute 5.75 = LOQ/2), current value 30. Peer: statsmodels.imputation.ros.impute_ros on
+// those eight values imputes <11.5 as 10.228139168381867. ln values sorted: 9 10 10.228 11 11 12
+// 12 13 → median ln 11; |deviations| sorted 0 0 ln(11/10.228) ln(12/11) ln(12/11) … → MAD
+// ln(12/11) = 0.0870114, SD 1.4826 × 0.0870114 = 0.12900307; z = ln(30/11)/0.12900307 =
+// 7.77735078796256 (numpy, same formulas). With the substitute 5.75 the MAD is the same but the
+// median moves: z = 7.423346018888768.
+TEST(RollingBaseline, CensoredBaselineByRobustRos) {
+    auto values = history;
+    values[5] = 11.5;
+    values.push_back(30);
+    auto s = wbe::test::quarterly(values);
+    wbe::test::censor(s, 5, 5.75, 11.5);
+    const auto ros = rolling_baseline().run(s).campaigns[8];
+    EXPECT_NEAR(ros.statistic, 7.77735078796256, 1e-9);
+    EXPECT_NEAR(ros.expected, 11.0, 1e-12);
+    EXPECT_NE(ros.reason.find("1 of 8 baseline campaigns censored, imputed by robust ROS"), std::string::npos) << ros.reason;
+    rolling_baseline_options substitute;
+    substitute.censored = "substitute";
+    const auto sub = rolling_baseline(substitute).run(s).campaigns[8];
+    EXPECT_NEAR(sub.statistic, 7.423346018888768, 1e-9);
+    EXPECT_NE(sub.reason.find("1 of 8 baseline campaigns censored, at their substitutes"), std::string::npos) << sub.reason;
+    // Too few detects for a regression: the substitutes, and the reason says why.
+    auto few = wbe::test::quarterly({10, 12, 11, 13, 30});
+    for (std::size_t i = 1; i < 4; ++i) wbe::test::censor(few, i, 7.0, 14.0);
+    rolling_baseline_options short_window;
+    short_window.min_history = 3;
+    const auto f = rolling_baseline(short_window).run(few).campaigns[4];
+    EXPECT_NE(f.reason.find("3 of 4 baseline campaigns censored, at their substitutes (robust ROS not used: detected "
+                            "values = 1: fewer than 2 for a regression)"),
+              std::string::npos)
+        << f.reason;
+    // No censoring: the option changes nothing.
+    const auto plain = wbe::test::quarterly(values);
+    EXPECT_EQ(rolling_baseline().run(plain).campaigns[8].statistic, rolling_baseline(substitute).run(plain).campaigns[8].statistic);
 }
 
 TEST(RollingBaseline, OptionChecks) {

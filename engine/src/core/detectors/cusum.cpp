@@ -33,6 +33,7 @@ std::vector<parameter_spec> cusum::parameters() {
         std::move(sd),
         boolean_spec("log_scale", d.log_scale, "work on ln(value)"),
         real_spec("min_sd", d.min_sd, 0, inf, "analysed scale", "floor of an estimated SD"),
+        censored_spec(d.censored),
     };
 }
 
@@ -43,6 +44,7 @@ cusum_options cusum::options_from(const parameter_values& v) {
     o.watch = v.real("watch");
     o.reset = v.boolean("reset");
     o.reference = v.choice("reference");
+    o.censored = v.choice("censored");
     o.window = static_cast<int>(v.integer("window"));
     o.guard = static_cast<int>(v.integer("guard"));
     o.min_history = static_cast<int>(v.integer("min_history"));
@@ -59,6 +61,7 @@ std::vector<diagnostic> cusum::check(const cusum_options& o) {
     check_option(specs, "k", o.k, out);
     check_option(specs, "h", o.h, out);
     check_option(specs, "watch", o.watch, out);
+    check_censored(o.censored, out);
     if (o.reference != "first" && o.reference != "rolling")
         out.push_back(problem("reference", o.reference, "must be one of: first, rolling"));
     check_option(specs, "window", o.window, out);
@@ -99,8 +102,9 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
 
     // Mean and SD of the reference window, with the given values taking precedence.
     std::vector<double> ref;
+    std::string censoring;  // how censored reference campaigns entered, for the reason
     const auto estimate = [&](std::size_t begin, std::size_t end, double& mu, double& sigma, bool& floored) {
-        ref.assign(y.begin() + static_cast<std::ptrdiff_t>(begin), y.begin() + static_cast<std::ptrdiff_t>(end));
+        censoring = baseline_values(s, index.data() + begin, end - begin, o.censored == "ros", o.log_scale, ref, e);
         double m = nan, sd = nan;
         mean_sd(ref, m, sd);
         mu = std::isnan(o.mean) ? m : o.mean;
@@ -153,7 +157,7 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
         set_level(r, level, e, [&] {
             return "C+ = " + num(c_plus) + crossed(raw, o.watch, o.h) + " (previous " + num(previous) + ", z = " +
                    num(standardise(y[p], mu, sigma)) + ", k = " + num(o.k) + "; mean " + num(r.expected) + ", SD " +
-                   num(sigma) + (o.log_scale ? " ln units" : "") + (floored ? " = floor min_sd" : "") + ", " + source +
+                   num(sigma) + (o.log_scale ? " ln units" : "") + (floored ? " = floor min_sd" : "") + ", " + source + censoring +
                    "; watch above " + num(r.upper_bound) + (restart ? "; C+ restarts at 0" : "") + ")" + note;
         });
         if (restart) c_plus = 0.0;

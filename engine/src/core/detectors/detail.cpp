@@ -3,6 +3,8 @@
 
 #include "detail.hpp"
 
+#include "wbe/core/ros.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
@@ -200,6 +202,64 @@ void usable_values(const series& s, std::vector<campaign_result>& out, explain e
         y.push_back(a);
         index.push_back(i);
     }
+}
+
+parameter_spec censored_spec(const std::string& def) {
+    return choice_spec("censored", def, {"ros", "substitute"},
+                       "how censored campaigns enter the baseline: robust-ROS imputations over the window (ros) or "
+                       "their substitutes (substitute)");
+}
+
+void check_censored(const std::string& value, std::vector<diagnostic>& out) {
+    if (value != "ros" && value != "substitute") out.push_back(problem("censored", value, "must be one of: ros, substitute"));
+}
+
+std::string baseline_values(const series& s, const std::size_t* idx, std::size_t n, bool use_ros, bool log_scale,
+                            std::vector<double>& out, explain e) {
+    out.resize(n);
+    std::size_t n_censored = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        const observation& obs = s.campaigns[idx[k]];
+        out[k] = obs.value;
+        n_censored += obs.censored;
+    }
+    const auto to_scale = [&] {
+        if (log_scale)
+            for (double& v : out) v = log_or_nan(v);
+    };
+    if (n_censored == 0) {
+        to_scale();
+        return {};
+    }
+    const auto share = [&] {
+        return "; " + std::to_string(n_censored) + " of " + std::to_string(n) + " baseline campaigns censored";
+    };
+    if (!use_ros) {
+        to_scale();
+        return e == explain::none ? std::string() : share() + ", at their substitutes";
+    }
+    std::vector<left_censored> data(n);
+    std::string why;
+    for (std::size_t k = 0; k < n && why.empty(); ++k) {
+        const observation& obs = s.campaigns[idx[k]];
+        const double limit = obs.censored && std::isfinite(obs.upper) ? obs.upper : obs.value;
+        if (!(limit > 0.0)) why = "a value or limit <= 0";
+        data[k] = {limit, obs.censored};
+    }
+    if (why.empty()) {
+        ros_options ro;
+        ro.drop_censored_above_max_detect = false;  // every baseline campaign keeps a value
+        const ros_result r = robust_ros(data, ro);
+        if (r.method == ros_method::robust_ros) {
+            for (std::size_t k = 0; k < n; ++k)
+                if (data[k].censored) out[k] = r.values[k];
+            to_scale();
+            return e == explain::none ? std::string() : share() + ", imputed by robust ROS";
+        }
+        why = r.fallback_reason.substr(0, r.fallback_reason.find(';'));  // its "replaced by …" does not apply here
+    }
+    to_scale();
+    return e == explain::none ? std::string() : share() + ", at their substitutes (robust ROS not used: " + why + ")";
 }
 
 }  // namespace wbe::detectors::detail

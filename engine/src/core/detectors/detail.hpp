@@ -105,6 +105,26 @@ void set_level(campaign_result& r, detection_level level, explain e, MakeReason&
 void usable_values(const series& s, std::vector<campaign_result>& out, explain e, bool log_scale, std::string_view detector,
                    std::vector<double>& y, std::vector<std::size_t>& index);
 
+/// The `censored` parameter of the baseline detectors: how censored campaigns enter a
+/// baseline — "ros" (default) or "substitute".
+[[nodiscard]] parameter_spec censored_spec(const std::string& def);
+/// Adds the problem of a `censored` value that is neither "ros" nor "substitute".
+void check_censored(const std::string& value, std::vector<diagnostic>& out);
+
+/// The baseline values of campaigns idx[0..n) of `s`, on the analysed scale (ln with
+/// `log_scale`), in `out` (same order). Detected campaigns enter at their value. Censored ones
+/// (observation::censored; their limit is `upper`, or `value` when `upper` is NaN) enter, with
+/// `use_ros`, at their robust-ROS imputation over the window (ros.hpp: Helsel–Cohn plotting
+/// positions, ln-scale regression on the detects; censored values above the largest detect are
+/// kept, as EnvStats does) — substitution biases a baseline's mean and spread, ROS does not
+/// (Helsel 2012, ch. 6) — and at their substitute when ROS is not defensible (fewer than 2
+/// detects, more than 80 % censored, a value ≤ 0) or without `use_ros`.
+/// Returns a phrase for the reason, built only when `e` is not explain::none: empty when
+/// nothing in the window is censored, else e.g. "; 2 of 8 baseline campaigns censored, imputed
+/// by robust ROS" or "…, at their substitutes (robust ROS needs 2 detects, has 1)".
+std::string baseline_values(const series& s, const std::size_t* idx, std::size_t n, bool use_ros, bool log_scale,
+                            std::vector<double>& out, explain e);
+
 /// `" > watch 2"`-style phrase naming the cut a raised level crossed, empty for none.
 [[nodiscard]] std::string crossed(detection_level level, double watch, double alert, std::string_view op = " > ");
 

@@ -47,6 +47,7 @@ std::vector<parameter_spec> ears::parameters(ears_variant v) {
         real_spec("alert", d.alert, -inf, inf, "SD",
                   stat + " above which a campaign is alert (Hutwagner 2003: " + num(d.alert) + ")"),
         real_spec("min_sigma", d.min_sigma, 0, inf, "input units", "floor of the baseline SD"),
+        censored_spec(d.censored),
     };
 }
 
@@ -56,6 +57,7 @@ ears_options ears::options_from(ears_variant v, const parameter_values& values) 
     o.watch = values.real("watch");
     o.alert = values.real("alert");
     o.min_sigma = values.real("min_sigma");
+    o.censored = values.choice("censored");
     return o;
 }
 
@@ -66,6 +68,7 @@ std::vector<diagnostic> ears::check(const ears_options& o) {
     check_option(specs, "watch", o.watch, out);
     check_option(specs, "alert", o.alert, out);
     check_option(specs, "min_sigma", o.min_sigma, out);
+    check_censored(o.censored, out);
     if (!(o.alert > o.watch)) add_problem(out, "alert", o.alert, "must be > watch = " + num(o.watch));
     return out;
 }
@@ -100,9 +103,9 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
 
     // Baseline mean and floored SD for position p: the b values ending g + 1 before p.
     std::vector<double> mean(values.size(), nan), sd(values.size(), nan), window;
+    std::vector<std::string> censoring(values.size());  // how censored baseline campaigns entered
     for (std::size_t p = b + g; p < values.size(); ++p) {
-        window.assign(values.begin() + static_cast<std::ptrdiff_t>(p - g - b),
-                      values.begin() + static_cast<std::ptrdiff_t>(p - g));
+        censoring[p] = baseline_values(s, index.data() + (p - g - b), b, o.censored == "ros", false, window, e);
         mean_sd(window, mean[p], sd[p]);
         sd[p] = std::max(sd[p], o.min_sigma);
     }
@@ -144,7 +147,7 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
                     (std::isnan(r.upper_bound)
                          ? std::string("; flagged whatever this value: the previous two terms exceed watch")
                          : "; watch above " + num(r.upper_bound)) +
-                    (sigma == 0.0 ? "; baseline constant (SD 0)" : "") + note;
+                    (sigma == 0.0 ? "; baseline constant (SD 0)" : "") + censoring[p] + note;
             return text;
         });
     }

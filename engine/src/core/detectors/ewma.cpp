@@ -26,6 +26,7 @@ std::vector<parameter_spec> ewma::parameters() {
                   true),
         boolean_spec("log_scale", d.log_scale, "work on ln(value)"),
         real_spec("min_sd", d.min_sd, 0, inf, "analysed scale", "floor of the baseline SD"),
+        censored_spec(d.censored),
     };
 }
 
@@ -39,6 +40,7 @@ ewma_options ewma::options_from(const parameter_values& v) {
     o.alert_p = v.real("alert_p");
     o.log_scale = v.boolean("log_scale");
     o.min_sd = v.real("min_sd");
+    o.censored = v.choice("censored");
     return o;
 }
 
@@ -52,6 +54,7 @@ std::vector<diagnostic> ewma::check(const ewma_options& o) {
     check_option(specs, "watch_p", o.watch_p, out);
     check_option(specs, "alert_p", o.alert_p, out);
     check_option(specs, "min_sd", o.min_sd, out);
+    check_censored(o.censored, out);
     if (o.min_history > o.window)
         add_problem(out, "min_history", o.min_history, "must be <= window = " + std::to_string(o.window));
     if (!(o.alert_p < o.watch_p)) add_problem(out, "alert_p", o.alert_p, "must be < watch_p = " + num(o.watch_p));
@@ -100,7 +103,7 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
                        (guard ? " (guard band of " + campaigns(guard, "campaign") + ")" : std::string());
             continue;
         }
-        base.assign(y.begin() + static_cast<std::ptrdiff_t>(begin), y.begin() + static_cast<std::ptrdiff_t>(end));
+        const std::string censoring = baseline_values(s, index.data() + begin, n, o.censored == "ros", o.log_scale, base, e);
         double mu = nan, sd = nan;
         mean_sd(base, mu, sd);
         const bool floored = sd < o.min_sd;
@@ -133,7 +136,7 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
                    crossed(level_below(pv, o.watch_p, o.alert_p), o.watch_p, o.alert_p, " < ") + " (Student t, " +
                    num(df) + " df; mean " + num(r.expected) + " and SD " + num(sd) +
                    (o.log_scale ? " ln units" : "") + (floored ? " = floor min_sd" : "") + " of " + campaigns(n) +
-                   (guard ? " before a guard band" : "") + "; watch above " + num(r.upper_bound) +
+                   (guard ? " before a guard band" : "") + censoring + "; watch above " + num(r.upper_bound) +
                    (clipped ? "; EWMA clipped to the alert limit for later campaigns" : "") + ")" + note;
         });
         if (clipped) smoothed = mu + (t > 0 ? q_alert : -q_alert) * sigma;

@@ -29,6 +29,7 @@ std::vector<parameter_spec> percentile_level::parameters() {
         real_spec("watch", d.watch, 0, inf, "", "level above which a campaign is watch (in-control 5%; NWSS high: 5.3)", true),
         real_spec("alert", d.alert, 0, inf, "", "level above which a campaign is alert (in-control 1%; NWSS very high: 7.8)", true),
         real_spec("min_sd", d.min_sd, 0, inf, "ln units", "floor of the SD over the window (0 = NWSS exactly)"),
+        censored_spec(d.censored),
     };
 }
 
@@ -40,6 +41,7 @@ percentile_level_options percentile_level::options_from(const parameter_values& 
     o.watch = v.real("watch");
     o.alert = v.real("alert");
     o.min_sd = v.real("min_sd");
+    o.censored = v.choice("censored");
     return o;
 }
 
@@ -52,6 +54,7 @@ std::vector<diagnostic> percentile_level::check(const percentile_level_options& 
     check_option(specs, "watch", o.watch, out);
     check_option(specs, "alert", o.alert, out);
     check_option(specs, "min_sd", o.min_sd, out);
+    check_censored(o.censored, out);
     if (o.min_history > o.lookback)
         add_problem(out, "min_history", o.min_history, "must be <= lookback = " + std::to_string(o.lookback));
     if (!(o.alert > o.watch)) add_problem(out, "alert", o.alert, "must be > watch = " + num(o.watch));
@@ -68,7 +71,7 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
     const auto& o = options_;
     const auto lookback = static_cast<std::size_t>(o.lookback);
     const auto need = static_cast<std::size_t>(o.min_history);
-    std::vector<double> history;  // ln of previous positive values, in time order
+    std::vector<std::size_t> history;  // previous campaigns with a positive value, in time order
     std::vector<double> window;
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
@@ -79,8 +82,9 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
             continue;
         }
         const std::size_t n = std::min(history.size(), lookback);
-        window.assign(history.end() - static_cast<std::ptrdiff_t>(n), history.end());
-        history.push_back(std::log(obs.value));
+        const std::string censoring =
+            baseline_values(s, history.data() + (history.size() - n), n, o.censored == "ros", true, window, e);
+        history.push_back(i);
         if (n < need) {
             if (e != explain::none) r.reason = "needs " + campaigns(need) + ", has " + std::to_string(n);
             continue;
@@ -108,7 +112,7 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
             return "activity level " + num(level) + crossed(level_above(level, o.watch, o.alert), o.watch, o.alert) +
                    " (baseline " + num(r.expected) + " = sorted value " + std::to_string(rank + 1) + " of " +
                    campaigns(n) + ", SD " + num(used_sd) + (sd < o.min_sd ? " = floor min_sd" : "") +
-                   " ln units; watch above " + num(r.upper_bound) + ")" + note;
+                   " ln units" + censoring + "; watch above " + num(r.upper_bound) + ")" + note;
         });
     }
 }

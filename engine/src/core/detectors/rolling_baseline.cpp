@@ -26,6 +26,7 @@ std::vector<parameter_spec> rolling_baseline::parameters() {
         real_spec("watch_z", d.watch_z, 0, inf, "robust SD", "robust z-score above which a campaign is watch", true),
         real_spec("alert_z", d.alert_z, 0, inf, "robust SD", "robust z-score above which a campaign is alert", true),
         real_spec("min_sd", d.min_sd, 0, inf, "ln units", "floor of the MAD-based SD"),
+        censored_spec(d.censored),
     };
 }
 
@@ -38,6 +39,7 @@ rolling_baseline_options rolling_baseline::options_from(const parameter_values& 
     o.watch_z = v.real("watch_z");
     o.alert_z = v.real("alert_z");
     o.min_sd = v.real("min_sd");
+    o.censored = v.choice("censored");
     return o;
 }
 
@@ -50,6 +52,7 @@ std::vector<diagnostic> rolling_baseline::check(const rolling_baseline_options& 
     check_option(specs, "watch_z", o.watch_z, out);
     check_option(specs, "alert_z", o.alert_z, out);
     check_option(specs, "min_sd", o.min_sd, out);
+    check_censored(o.censored, out);
     if (o.min_history > o.window)
         add_problem(out, "min_history", o.min_history, "must be <= window = " + std::to_string(o.window));
     if (!(o.alert_z > o.watch_z)) add_problem(out, "alert_z", o.alert_z, "must be > watch_z = " + num(o.watch_z));
@@ -71,6 +74,8 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
     const auto need = static_cast<std::size_t>(o.min_history);
     std::vector<std::size_t> history;  // previous campaigns with a positive value
     std::vector<double> base, deviations;
+    std::vector<std::size_t> members;  // the baseline's campaigns
+    const bool use_ros = o.censored == "ros";
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
         campaign_result& r = out[i];
@@ -81,7 +86,7 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
         }
         const std::size_t end = history.size() > guard ? history.size() - guard : 0;
         const std::size_t begin = end > window ? end - window : 0;
-        base.clear();
+        members.clear();
         std::size_t excluded = 0;
         for (std::size_t k = begin; k < end; ++k) {
             const std::size_t j = history[k];
@@ -89,12 +94,13 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
                 ++excluded;
                 continue;
             }
-            base.push_back(std::log(s.campaigns[j].value));
+            members.push_back(j);
         }
         history.push_back(i);
+        const std::string censoring = baseline_values(s, members.data(), members.size(), use_ros, true, base, e);
         const std::string exclusions =
             (guard ? ", guard band of " + campaigns(guard, "campaign") : std::string()) +
-            (excluded ? ", " + campaigns(excluded, "earlier alert") + " excluded" : std::string());
+            (excluded ? ", " + campaigns(excluded, "earlier alert") + " excluded" : std::string()) + censoring;
         if (base.size() < need) {
             if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(base.size()) + exclusions;
             continue;

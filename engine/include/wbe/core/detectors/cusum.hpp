@@ -51,6 +51,7 @@ struct cusum_options {
     double sd = std::numeric_limits<double>::quiet_NaN();    ///< given σ (analysed scale); NaN = estimate
     bool log_scale = true;        ///< work on ln(value)
     double min_sd = 0.1;          ///< floor of an estimated σ, analysed scale
+    std::string censored = "ros"; ///< censored reference campaigns: "ros" (robust-ROS imputations) or "substitute"
 };
 
 class cusum final : public series_detector {

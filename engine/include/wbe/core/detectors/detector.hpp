@@ -13,7 +13,9 @@
 /// - **Missing values.** A campaign whose value is NaN is `not_evaluable` ("no value").
 /// - **Censored values.** `value` is the substitute the pipeline chose (e.g. LOQ/2) and `upper`
 ///   the limit; the true value lies in [`lower`, `upper`] (`lower` NaN = unknown, i.e. down to
-///   0). In baselines a censored value enters at its substitute. The current campaign's level is
+///   0). In baselines a censored value enters at its robust-ROS imputation over the window
+///   (detectors' `censored: ros`, the default) or at its substitute (`censored: substitute`, or
+///   when the window has too few detects for ROS). The current campaign's level is
 ///   judged at both ends of its range: every detector's level is non-decreasing in the current
 ///   value, so when the two ends give the same level that is the level, and otherwise the
 ///   campaign is `not_evaluable` ("censored: below 4.0, level between none and alert").

@@ -28,6 +28,7 @@
 /// Registered three times: `ears_c1`, `ears_c2`, `ears_c3`.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct ears_options {
     double watch = 2.0;      ///< statistic above which watch (C3: 1)
     double alert = 3.0;      ///< statistic above which alert (C3: 2); > watch
     double min_sigma = 0.0;  ///< floor of the baseline SD, input units
+    std::string censored = "ros";  ///< censored baseline campaigns: "ros" (robust-ROS imputations) or "substitute"
 
     /// The literature defaults of `v` (alert 3/3/2, watch 2/2/1).
     [[nodiscard]] static ears_options defaults(ears_variant v) noexcept;

@@ -27,6 +27,7 @@
 /// and cut it by a quarter); min_history 4 previous values (ESSENCE starts at 11 daily values;
 /// with 3 degrees of freedom the t quantiles are wide, which the p-value honestly reflects).
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct ewma_options {
     double alert_p = 0.01;    ///< p below which alert (ESSENCE red; < watch_p)
     bool log_scale = true;    ///< work on ln(value)
     double min_sd = 0.1;      ///< floor of the baseline SD, analysed scale
+    std::string censored = "ros";  ///< censored baseline campaigns: "ros" (robust-ROS imputations) or "substitute"
 };
 
 class ewma final : public series_detector {

@@ -34,6 +34,7 @@
 /// - min_sd 0.1 ln units floors the SD (NWSS has none), as in rolling_baseline; set it to 0 for
 ///   the NWSS formula exactly (an SD of 0 then answers not_evaluable).
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct percentile_level_options {
     double watch = 35.0;      ///< level above which watch (5% of in-control campaigns; NWSS "high": 5.3)
     double alert = 115.0;     ///< level above which alert (1%; NWSS "very high": 7.8; > watch)
     double min_sd = 0.1;      ///< floor of the SD, ln units
+    std::string censored = "ros";  ///< censored look-back campaigns: "ros" (robust-ROS imputations) or "substitute"
 };
 
 /// The lower-nearest-rank percentile of `sorted` (ascending, non-empty): sorted[⌊p·(n−1)⌋].

@@ -27,8 +27,14 @@
 /// Alert exclusion: the window stays the last `window` campaigns (it does not reach further back
 /// to replace excluded alerts), so a sustained rise stops being compared with itself and, once
 /// too few non-alert campaigns remain, answers `not_evaluable` saying how many alerts were
-/// excluded. Censored campaigns enter the baseline at their substitute.
+/// excluded.
+///
+/// Censored campaigns in the baseline (`censored`): "ros" (default) replaces them by their
+/// robust-ROS imputations over the window before the median and MAD are taken (Helsel 2012,
+/// ch. 6; at their substitutes when ROS is not defensible, said in the reason); "substitute"
+/// uses the pipeline's substitutes (e.g. LOQ/2) as before.
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +51,7 @@ struct rolling_baseline_options {
     double watch_z = 2.5;         ///< robust SDs above the median that raise watch
     double alert_z = 4.0;         ///< robust SDs above the median that raise alert (> watch_z)
     double min_sd = 0.1;          ///< floor of the robust SD, ln units
+    std::string censored = "ros"; ///< censored baseline campaigns: "ros" or "substitute"
 };
 
 class rolling_baseline final : public series_detector {
