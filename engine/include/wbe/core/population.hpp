@@ -1,0 +1,101 @@
+#pragma once
+/// @file population.hpp
+/// Who is served by a plant on a sampling day: population estimators, their combination and a
+/// plausibility check against the census figure (science.md §4).
+///
+/// Every estimate is the median of a log-normal with relative SD `rsd` (log-scale
+/// σ = √ln(1 + rsd²)), so that it can enter the Monte Carlo as the population factor and be
+/// combined with others in log space.
+///
+/// | method        | population                                                         |
+/// |---------------|--------------------------------------------------------------------|
+/// | census        | the site's census / design figure (sites file)                     |
+/// | hydrochemical | P = C × Q / k: the day's load of a wastewater parameter (NH4-N, COD, BOD5, TKN, TP) over its per-capita load k (g/person/day), from the literature (models/population/) or calibrated per site on days with a trusted population |
+/// | cotinine      | P = C_cot × Q × f_dom / E: the cotinine load, as far as it is domestic (f_dom), over the cotinine excreted per person and day, E = cigarettes per person-day (provincial rate) × mg cotinine per cigarette (Chinese practice; science.md §4) |
+/// | combined      | inverse-variance weighting in log space over the methods available |
+///
+/// Units: C in ng/L (`concentration`; a water-quality value in mg/L is `concentration(mg × 1e6)`),
+/// Q in m³/day (`flow`; 10⁴ m³/day via `make_flow`). A load C × Q × 1e-3 is in mg/day (`load`,
+/// back_calculation.hpp), so P = load [mg/day] / (k [g/person/day] × 1000).
+///
+/// The Chinese cotinine formula, population (thousands) = C_cot [ng/L] × Q [10⁴ m³/day] × 10 ×
+/// f_dom / (cigarettes × 0.14 mg × 1000), is the same computation: C × Q[10⁴] × 10 is the load in
+/// mg/day and cigarettes × 0.14 × 1000 the excretion of 1000 people in mg/day.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wbe/core/units.hpp"
+
+namespace wbe {
+
+enum class population_method { census, hydrochemical, cotinine, combined };
+[[nodiscard]] std::string_view to_string(population_method m) noexcept;  ///< "census", "hydrochemical", …
+
+/// One population estimate: the median of a log-normal with relative SD `rsd`.
+struct population_estimate {
+    population_method method = population_method::census;
+    std::string basis;    ///< what it rests on, e.g. "NH4-N 4.2 g/person/day (calibrated)", "census"
+    population value{};   ///< persons; NaN when it cannot be estimated
+    double rsd = 0.0;     ///< relative SD (0 = taken as exact)
+
+    /// σ of ln(value): √ln(1 + rsd²).
+    [[nodiscard]] double log_sigma() const noexcept;
+};
+
+/// The per-capita daily load of a wastewater parameter.
+struct per_capita_load {
+    std::string parameter;     ///< e.g. "NH4-N", "COD", "BOD5"
+    double grams_per_person_day = 0.0;
+    double rsd = 0.0;          ///< relative SD of the constant (its between-person/between-site spread)
+    std::string source;        ///< where the constant comes from (a citation, or "calibrated on …")
+};
+
+/// Population from one day's load of a wastewater parameter: C × Q / k.
+/// @throws numerical_error for k ≤ 0, a negative concentration or flow, or a negative rsd.
+[[nodiscard]] population_estimate hydrochemical_population(concentration c, flow q, const per_capita_load& k);
+
+/// A site's own per-capita load from days whose population is trusted (a census period): the
+/// geometric mean of load_d / P over the days, and as rsd the day-to-day scatter of ln(load_d / P)
+/// (sample SD, as a relative SD: √(exp(s²) − 1)). Days with a NaN or non-positive value are
+/// skipped. @throws numerical_error with fewer than 3 usable days or P ≤ 0.
+[[nodiscard]] per_capita_load calibrate_per_capita_load(std::string parameter, std::span<const concentration> c,
+                                                        std::span<const flow> q, population census);
+
+/// Inputs of the cotinine method.
+struct cotinine_parameters {
+    double cigarettes_per_person_day = 0.0;   ///< provincial smoking rate, averaged over all residents
+    double mg_cotinine_per_cigarette = 0.14;  ///< cotinine excreted per cigarette smoked (science.md §4)
+    double domestic_fraction = 1.0;           ///< share of the plant's cotinine load from residents, (0, 1]
+    double rsd = 0.0;                         ///< relative SD of the resulting population
+};
+
+/// Cotinine excreted by 1000 people in a day, mg: cigarettes × mg per cigarette × 1000.
+[[nodiscard]] double cotinine_excretion_per_1000(const cotinine_parameters& p) noexcept;
+
+/// Population from one day's cotinine load: C_cot × Q × 1e-3 × f_dom / (E_1000 / 1000).
+/// @throws numerical_error for a non-positive smoking rate or mg per cigarette, a domestic
+/// fraction outside (0, 1], negative inputs or rsd.
+[[nodiscard]] population_estimate cotinine_population(concentration cotinine, flow q, const cotinine_parameters& p);
+
+/// Inverse-variance combination in log space: ln P = Σ w_i ln P_i / Σ w_i with w_i = 1/σ_i²,
+/// combined σ² = 1/Σ w_i (rsd = √(exp(σ²) − 1)). Estimates with a NaN value are left out; an
+/// estimate with rsd 0 is exact and is returned alone (the first such). The basis names the
+/// methods and their weights. @throws numerical_error when no estimate has a value.
+[[nodiscard]] population_estimate combine_populations(std::span<const population_estimate> estimates);
+
+/// Estimated versus census population.
+struct population_check {
+    double ratio = 0.0;     ///< estimate / census
+    bool departs = false;   ///< ratio > factor or ratio < 1/factor
+    std::string reason;     ///< e.g. "estimated 712 000 (cotinine) is 1.42 x the census 500 000 (limit 1.3 x)"
+};
+
+/// Flags an estimate that departs from the census figure by more than `factor` (> 1) either way —
+/// a sign of a misreported flow or a changed catchment. @throws numerical_error for factor ≤ 1
+/// or a non-positive census.
+[[nodiscard]] population_check check_population(const population_estimate& estimate, population census, double factor);
+
+}  // namespace wbe
