@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
     add_config(run, false);
 
     const auto add_filters = [&](CLI::App* c) {
-        c->add_option("table", table, "batches, samples, sites, flows, estimates_daily, estimates_campaign, flags, runs");
+        c->add_option("table", table, "batches, samples, sites, flows, water_quality, estimates_daily, estimates_campaign, populations, "
+                                      "summaries, detections, flags, flag_history, runs");
         add_config(c, false);
         c->add_option("--site", filter.site, "only this site (or district/city id)");
         c->add_option("--drug", filter.drug, "only this drug or analyte");
@@ -120,6 +121,8 @@ int main(int argc, char** argv) {
             std::cout << fmt::format("ingested {} batches ({} results) into {}; {} already stored; {} sites; flows +{} updated {}\n",
                                      s.added.size(), s.n_results, ctx.config.store, s.skipped.size(), s.n_sites,
                                      s.n_flows_added, s.n_flows_updated);
+            if (s.n_water_quality_added + s.n_water_quality_updated > 0)
+                std::cout << fmt::format("  water quality +{} updated {}\n", s.n_water_quality_added, s.n_water_quality_updated);
             for (const auto& k : s.skipped) std::cout << "  skipped (same content already stored): " << k << '\n';
         } else if (*estimate) {
             const auto ctx = wbe::pipeline::load_context(config, over);
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
                                      "flags cleared, run `wbe flag` next\n",
                                      s.core.n_daily, s.core.n_campaign, s.model_set, s.core.n_censored);
             for (const auto& w : s.core.warnings) std::cout << "warning: " << w << '\n';
+            for (const auto& w : s.population_warnings) std::cout << "population check: " << w << '\n';
         } else if (*flag && !compare.empty()) {
             const auto a = wbe::pipeline::load_context(config, over);
             auto over_b = over;

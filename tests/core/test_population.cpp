@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "wbe/core/date.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/core/population.hpp"
 #include "wbe/core/venue_index.hpp"
@@ -142,3 +145,109 @@ TEST(VenueIndex, HandWorkedAndLinearInDrugInverseInCotinine) {
 }
 
 }  // namespace
+
+namespace {
+
+wbe::day_number day(const char* iso) { return *wbe::parse_iso_date(iso); }
+
+wbe::assay_result result(const std::string& site, const char* date, const std::string& analyte, double ng_per_l) {
+    wbe::assay_result r;
+    r.site_id = site;
+    r.sample_id = site + "-" + date;
+    r.day = day(date);
+    r.analyte = analyte;
+    r.conc.value = ng_per_l;
+    r.conc.qual = wbe::qualifier::detected;
+    return r;
+}
+
+}  // namespace
+
+// A programme of three plants, worked by hand:
+// - A: census 100 000. NH4-N calibrated on 2022-01-03..05 (8, 10, 12.5 mg/L at 100 000 m³/day:
+//   10 g/person/day, rsd 0.22595); in 2022Q2 NH4-N 14 mg/L → 1.4e6 g/day / 10 = 140 000 on both
+//   days; cotinine 392 ng/L × 100 000 m³/day × 1e-3 = 39 200 mg/day over 2 cigarettes × 0.14 mg
+//   = 0.28 mg per person → 140 000. Census (rsd 0.10) + NH4-N (0.22595) + cotinine (0.30)
+//   combined in log space: 108 399.9598, rsd 0.0871423 (Python, the formula of
+//   combine_populations). The check compares NH4-N + cotinine (140 000) with the census:
+//   1.4 > 1.3 → departs.
+// - B: census only (no water quality, no smoking rate): not checked.
+// - C: NH4-N in 2022Q2 only, no calibration days and no literature constant: noted, census used.
+TEST(Population, ResolvePopulationsPerPlantAndCampaign) {
+    std::vector<wbe::site> sites(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        sites[i].id = std::string(1, static_cast<char>('A' + i));
+        sites[i].kind = "wwtp";
+        sites[i].population = 1e5;
+    }
+    sites[0].smoking_rate = 2.0;
+    std::vector<wbe::flow_record> flows;
+    std::vector<wbe::water_quality_record> wq;
+    const auto add_wq = [&](const std::string& s, const char* date, double mg) {
+        flows.push_back({s, day(date), 1e5, "flows.csv"});
+        wq.push_back({s, day(date), "NH4-N", mg, "wq.csv"});
+    };
+    add_wq("A", "2022-01-03", 8);
+    add_wq("A", "2022-01-04", 10);
+    add_wq("A", "2022-01-05", 12.5);
+    add_wq("A", "2022-04-05", 14);
+    add_wq("A", "2022-04-06", 14);
+    add_wq("C", "2022-04-05", 14);
+    flows.push_back({"B", day("2022-04-05"), 1e5, "flows.csv"});
+    std::vector<wbe::assay_result> results;
+    for (const char* d : {"2022-04-05", "2022-04-06"}) {
+        results.push_back(result("A", d, "cotinine", 392));
+        results.push_back(result("A", d, "methamphetamine", 100));
+    }
+    results.push_back(result("B", "2022-04-05", "methamphetamine", 100));
+    results.push_back(result("C", "2022-04-05", "methamphetamine", 100));
+
+    wbe::population_options o;
+    o.hydrochemical = true;
+    o.cotinine = true;
+    o.calibrate_from = day("2022-01-01");
+    o.calibrate_to = day("2022-03-31");
+    const auto pops = wbe::resolve_populations(sites, results, flows, wq, o);
+    ASSERT_EQ(pops.size(), 3u);  // A, B and C in 2022Q2 (the calibration days have no samples)
+
+    const auto& a = pops[0];
+    EXPECT_EQ(a.site_id, "A");
+    EXPECT_EQ(a.campaign, "2022Q2");
+    ASSERT_EQ(a.estimates.size(), 3u);
+    EXPECT_EQ(a.estimates[1].method, wbe::population_method::hydrochemical);
+    EXPECT_NEAR(a.estimates[1].value.value(), 140000.0, 1e-6);
+    EXPECT_NEAR(a.estimates[1].rsd, 0.22595033203145737, 1e-12);
+    EXPECT_EQ(a.days[1], 2u);
+    EXPECT_EQ(a.estimates[2].method, wbe::population_method::cotinine);
+    EXPECT_NEAR(a.estimates[2].value.value(), 140000.0, 1e-6);
+    EXPECT_EQ(a.used.method, wbe::population_method::combined);
+    EXPECT_NEAR(a.used.value.value(), 108399.95977303688, 1e-6);
+    EXPECT_NEAR(a.used.rsd, 0.08714225259839355, 1e-12);
+    ASSERT_TRUE(a.checked);
+    EXPECT_NEAR(a.check.ratio, 1.4, 1e-12);
+    EXPECT_TRUE(a.check.departs);
+
+    const auto& b = pops[1];
+    EXPECT_EQ(b.estimates.size(), 1u);
+    EXPECT_EQ(b.used.method, wbe::population_method::census);
+    EXPECT_EQ(b.used.value.value(), 1e5);
+    EXPECT_FALSE(b.checked);
+    ASSERT_EQ(b.notes.size(), 1u);
+    EXPECT_EQ(b.notes[0], "cotinine: the site has no smoking_rate");
+
+    const auto& c = pops[2];
+    EXPECT_EQ(c.estimates.size(), 1u);
+    EXPECT_NE(std::find(c.notes.begin(), c.notes.end(),
+                        "NH4-N: no per-capita constant (no literature value; the calibration period holds 0 days with flow, 3 needed)"),
+              c.notes.end());
+
+    // Without the census in the combination the estimate used is the other methods' (140 000).
+    o.census = false;
+    EXPECT_NEAR(wbe::resolve_populations(sites, results, flows, wq, o)[0].used.value.value(), 140000.0, 1e-6);
+    // Census only (the default options): every plant keeps its census figure.
+    const auto census_only = wbe::resolve_populations(sites, results, flows, wq, wbe::population_options{});
+    for (const auto& p : census_only) {
+        EXPECT_EQ(p.used.value.value(), 1e5);
+        EXPECT_FALSE(p.checked);
+    }
+}

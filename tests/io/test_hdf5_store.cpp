@@ -82,6 +82,8 @@ store_contents tiny_contents() {
     p.population_rsd = 0.1;
     p.population_method = "census";
     p.residence_time_h = 4.5;
+    p.smoking_rate = 2.5;
+    p.domestic_fraction = 0.9;
     c.sites.push_back(p);
     site v;
     v.id = "T-V1";
@@ -94,6 +96,29 @@ store_contents tiny_contents() {
 
     c.flows.push_back({"T-P1", to_days({2024, 2, 14}), 12345.5, "flows.csv"});
     c.flows.push_back({"T-P1", to_days({2024, 2, 15}), 0.25, "flows.csv"});
+    c.water_quality.push_back({"T-P1", to_days({2024, 2, 14}), "NH4-N", 31.25, "wq.csv"});
+    c.water_quality.push_back({"T-P1", to_days({2024, 2, 14}), "COD", 180, "wq.csv"});
+    {
+        population_row est;
+        est.site_id = "T-P1";
+        est.campaign = "2024Q1";
+        est.role = "estimate";
+        est.method = "cotinine";
+        est.value = 61234.5;
+        est.rsd = 0.3;
+        est.days = 2;
+        est.basis = "cotinine: 2.5 cigarettes/person/day x 0.14 mg, domestic fraction 0.9, geometric mean of 2 days";
+        est.census = 50000;
+        est.ratio = nan;
+        c.populations.push_back(est);
+        population_row used = est;
+        used.role = "used";
+        used.method = "combined";
+        used.ratio = 1.22469;
+        used.departs = 0;
+        used.note = "estimated 6.12e+04 (cotinine) is 1.22 x the census 5e+04 (limit 1.3 x either way)";
+        c.populations.push_back(used);
+    }
 
     daily_estimate d;
     d.site_id = "T-P1";
@@ -109,6 +134,7 @@ store_contents tiny_contents() {
     d.flow_m3_per_day = 12345.5;
     d.load_mg_per_day = 9.259125;
     d.population = 50000;
+    d.population_method = "census";
     d.pnl = 0.185;
     d.consumption = 0.43;
     d.doses = nan;
@@ -128,6 +154,7 @@ store_contents tiny_contents() {
     e.conc_mean = nan;
     e.load_mean = 100.25;
     e.population = 50000;
+    e.population_method = "combined";
     e.pnl_mean = 2.005;
     e.consumption_mean = 4.6628;
     e.doses_mean = 0.155;
@@ -222,6 +249,8 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_TRUE(same(x.population_rsd, y.population_rsd));
         EXPECT_EQ(x.population_method, y.population_method);
         EXPECT_TRUE(same(x.residence_time_h, y.residence_time_h));
+        EXPECT_TRUE(same(x.smoking_rate, y.smoking_rate));
+        EXPECT_TRUE(same(x.domestic_fraction, y.domestic_fraction));
     }
     ASSERT_EQ(a.flows.size(), b.flows.size());
     for (std::size_t i = 0; i < a.flows.size(); ++i) {
@@ -230,6 +259,30 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_EQ(a.flows[i].day, b.flows[i].day);
         EXPECT_EQ(a.flows[i].flow_m3_per_day, b.flows[i].flow_m3_per_day);
         EXPECT_EQ(a.flows[i].source, b.flows[i].source);
+    }
+    ASSERT_EQ(a.water_quality.size(), b.water_quality.size());
+    for (std::size_t i = 0; i < a.water_quality.size(); ++i) {
+        EXPECT_EQ(a.water_quality[i].site_id, b.water_quality[i].site_id);
+        EXPECT_EQ(a.water_quality[i].day, b.water_quality[i].day);
+        EXPECT_EQ(a.water_quality[i].parameter, b.water_quality[i].parameter);
+        EXPECT_EQ(a.water_quality[i].mg_per_l, b.water_quality[i].mg_per_l);
+        EXPECT_EQ(a.water_quality[i].source, b.water_quality[i].source);
+    }
+    ASSERT_EQ(a.populations.size(), b.populations.size());
+    for (std::size_t i = 0; i < a.populations.size(); ++i) {
+        const auto &x = a.populations[i], &y = b.populations[i];
+        EXPECT_EQ(x.site_id, y.site_id);
+        EXPECT_EQ(x.campaign, y.campaign);
+        EXPECT_EQ(x.role, y.role);
+        EXPECT_EQ(x.method, y.method);
+        EXPECT_TRUE(same(x.value, y.value));
+        EXPECT_TRUE(same(x.rsd, y.rsd));
+        EXPECT_EQ(x.days, y.days);
+        EXPECT_EQ(x.basis, y.basis);
+        EXPECT_TRUE(same(x.census, y.census));
+        EXPECT_TRUE(same(x.ratio, y.ratio));
+        EXPECT_EQ(x.departs, y.departs);
+        EXPECT_EQ(x.note, y.note);
     }
     ASSERT_EQ(a.daily.size(), b.daily.size());
     for (std::size_t i = 0; i < a.daily.size(); ++i) {
@@ -248,6 +301,7 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_TRUE(same(x.flow_m3_per_day, y.flow_m3_per_day));
         EXPECT_TRUE(same(x.load_mg_per_day, y.load_mg_per_day));
         EXPECT_TRUE(same(x.population, y.population));
+        EXPECT_EQ(x.population_method, y.population_method);
         EXPECT_TRUE(same(x.pnl, y.pnl));
         EXPECT_TRUE(same(x.consumption, y.consumption));
         EXPECT_TRUE(same(x.doses, y.doses));
@@ -269,6 +323,7 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_TRUE(same(x.conc_mean, y.conc_mean));
         EXPECT_TRUE(same(x.load_mean, y.load_mean));
         EXPECT_TRUE(same(x.population, y.population));
+        EXPECT_EQ(x.population_method, y.population_method);
         EXPECT_TRUE(same(x.pnl_mean, y.pnl_mean));
         EXPECT_TRUE(same(x.consumption_mean, y.consumption_mean));
         EXPECT_TRUE(same(x.doses_mean, y.doses_mean));
@@ -531,8 +586,8 @@ TEST(hdf5_store, unknown_table_lists_the_tables) {
         FAIL() << "no error";
     } catch (const store_error& e) {
         EXPECT_EQ(std::string(e.what()),
-                  "unknown table 'estimates' (tables: batches, samples, sites, flows, estimates_daily, estimates_campaign, "
-                  "summaries, detections, flags, flag_history, runs)");
+                  "unknown table 'estimates' (tables: batches, samples, sites, flows, water_quality, estimates_daily, "
+                  "estimates_campaign, populations, summaries, detections, flags, flag_history, runs)");
     }
 }
 
@@ -580,7 +635,18 @@ TEST(hdf5_store, frozen_schema_v1_file_still_opens) {
     const std::string path = std::string(WBE_TEST_DATA_DIR) + "/store_v1.h5";
     ASSERT_TRUE(fs::exists(path)) << path;
     EXPECT_EQ(read_int_attribute(path, "schema_version"), 1);
-    expect_same(read_store(path), tiny_contents());
+    // The v1 file predates the population columns and tables (added to v2 as optional: missing
+    // ones read as empty or default).
+    store_contents v1 = tiny_contents();
+    v1.water_quality.clear();
+    v1.populations.clear();
+    for (auto& s : v1.sites) {
+        s.smoking_rate = nan;
+        s.domestic_fraction = 1.0;
+    }
+    for (auto& d : v1.daily) d.population_method.clear();
+    for (auto& c : v1.campaigns) c.population_method.clear();
+    expect_same(read_store(path), v1);
 }
 
 TEST(hdf5_store, DISABLED_write_frozen_schema_v1_file) {

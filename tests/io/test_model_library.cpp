@@ -254,3 +254,47 @@ TEST(model_library, set_overrides_in_a_temporary_folder) {
 }
 
 }  // namespace
+
+// ---- the population estimators' constants (models/population/constants.yaml) ------------------
+
+TEST(population_constants, shipped_file) {
+    const wbe::population_constants c = wbe::io::load_population_constants(models_dir() + "/population/constants.yaml");
+    // science.md §4: BOD5 60 (EU Directive 91/271/EEC), COD 120, TKN 11, TP 1.8 g/person/day;
+    // 0.14 mg cotinine per cigarette. NH4-N has no literature constant (calibrate per site).
+    ASSERT_NE(c.find("BOD5"), nullptr);
+    EXPECT_EQ(c.find("BOD5")->grams_per_person_day, 60.0);
+    EXPECT_EQ(c.find("COD")->grams_per_person_day, 120.0);
+    EXPECT_EQ(c.find("TKN")->grams_per_person_day, 11.0);
+    EXPECT_EQ(c.find("TP")->grams_per_person_day, 1.8);
+    EXPECT_EQ(c.find("NH4-N"), nullptr);
+    EXPECT_EQ(c.find("BOD5")->rsd, 0.25);
+    EXPECT_NE(c.find("BOD5")->source.find("91/271/EEC"), std::string::npos);
+    EXPECT_EQ(c.mg_cotinine_per_cigarette, 0.14);
+    EXPECT_EQ(c.cotinine_rsd, 0.30);
+}
+
+TEST(population_constants, errors_name_file_line_column) {
+    const wbe::test::temp_dir dir("popconst");
+    const auto error_of = [&](const std::string& text) {
+        const std::string path = dir.file("c.yaml");
+        write(path, text);
+        try {
+            (void)wbe::io::load_population_constants(path);
+        } catch (const wbe::config_error& e) {
+            return std::string(e.what()).substr(path.size());
+        }
+        return std::string("<no error>");
+    };
+    const std::string ok = "{value: 60, rsd: 0.25, unit: g/person/day, source: \"x\", evidence: confirmed}";
+    EXPECT_EQ(error_of("per_capita_loads:\n  TN: " + ok + "\n"),
+              ":2:3: per_capita_loads = TN: parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+    EXPECT_EQ(error_of("per_capita_loads:\n  COD: {value: 120, rsd: 0.25, unit: g/day, source: \"x\", evidence: confirmed}\n"),
+              ":2:38: unit = g/day: unit must be g/person/day");
+    EXPECT_EQ(error_of("per_capita_loads:\n  COD: {value: 120, unit: g/person/day, source: \"x\", evidence: confirmed}\n"),
+              ":2:8: COD = \"\": a per-capita load needs its rsd");
+    EXPECT_EQ(error_of("per_capita_loads:\n  COD: {value: 0, rsd: 0.2, unit: g/person/day, source: \"x\", evidence: confirmed}\n"),
+              ":2:16: COD = 0: COD must be > 0");
+    EXPECT_EQ(error_of("cotinine:\n  mg_per_cigarette: {value: 0.14, unit: mg, source: \"x\", evidence: unconfirmed}\n"),
+              ":2:3: population_rsd = \"\": required key is missing in cotinine");
+    EXPECT_EQ(error_of("colour: red\n"), ":1:1: colour = \"\": unknown key in population constants (allowed: per_capita_loads, cotinine)");
+}

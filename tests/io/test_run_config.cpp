@@ -9,6 +9,7 @@
 #include <string>
 
 #include "test_support.hpp"
+#include "wbe/core/date.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/core/detectors/registry.hpp"
 #include "wbe/io/model_library.hpp"
@@ -130,7 +131,7 @@ TEST(run_config, unknown_top_level_key) {
     const wbe::test::temp_dir dir("config");
     const std::string path = write(dir, "c.yaml", config("colour: red\n"));
     EXPECT_EQ(error_of(path), path + ":4:1: colour = \"\": unknown key in run config (allowed: name, city, store, inputs, "
-                                     "models, censoring, campaign, corrections, thresholds, uncertainty, composites)");
+                                     "models, censoring, campaign, corrections, thresholds, uncertainty, composites, population)");
 }
 
 TEST(run_config, missing_required_key) {
@@ -545,4 +546,42 @@ TEST(run_config, composites_are_read_and_checked) {
     wbe::io::run_config unknown = load_run_config(write(dir, "u.yaml", config("composites:\n  - {name: s, drugs: {heroinx: 1}}\n")));
     const wbe::model_set models = wbe::io::load_model_set(root() + "/models");
     EXPECT_THROW(wbe::io::resolve_rules(unknown, models), wbe::config_error);
+}
+
+TEST(run_config, population_section) {
+    const wbe::test::temp_dir dir("config");
+    // Absent: census only, no constants read.
+    wbe::io::run_config c = load_run_config(write(dir, "a.yaml", config("")));
+    EXPECT_TRUE(c.population.census);
+    EXPECT_FALSE(c.population.hydrochemical || c.population.cotinine);
+    EXPECT_TRUE(c.population_constants.empty());
+    // Every key; the constants default to <models.dir>/population/constants.yaml.
+    c = load_run_config(write(dir, "b.yaml", config("population:\n"
+                                                     "  estimators: [hydrochemical, cotinine]\n"
+                                                     "  parameters: [NH4-N, COD]\n"
+                                                     "  calibration: {from: 2022-01-01, to: 2022-12-31}\n"
+                                                     "  check_factor: 1.5\n")));
+    EXPECT_FALSE(c.population.census);
+    EXPECT_TRUE(c.population.hydrochemical && c.population.cotinine);
+    EXPECT_EQ(c.population.parameters, (std::vector<std::string>{"NH4-N", "COD"}));
+    EXPECT_EQ(c.population.calibrate_from, *wbe::parse_iso_date("2022-01-01"));
+    EXPECT_EQ(c.population.calibrate_to, *wbe::parse_iso_date("2022-12-31"));
+    EXPECT_EQ(c.population.check_factor, 1.5);
+    EXPECT_EQ(c.population_constants, root() + "/models/population/constants.yaml");
+    EXPECT_EQ(c.population.constants.mg_cotinine_per_cigarette, 0.14);
+    EXPECT_EQ(c.population.census_rsd, 0.10);  // the uncertainty section's population component
+}
+
+TEST(run_config, population_errors) {
+    const wbe::test::temp_dir dir("config");
+    auto path = write(dir, "a.yaml", config("population:\n  estimators: [census, tourism]\n"));
+    EXPECT_EQ(error_of(path), path + ":5:24: estimators = tourism: estimator must be census, hydrochemical or cotinine");
+    path = write(dir, "b.yaml", config("population:\n  estimators: [cotinine]\n  calibration: {from: 2022-13-01, to: 2022-12-31}\n"));
+    EXPECT_EQ(error_of(path), path + ":6:23: from = 2022-13-01: from must be a date written YYYY-MM-DD");
+    path = write(dir, "c.yaml", config("population:\n  estimators: [cotinine]\n  check_factor: 1\n"));
+    EXPECT_EQ(error_of(path), path + ":6:17: check_factor = 1: check_factor must be > 1 (or 0: no check)");
+    path = write(dir, "d.yaml", config("population:\n  estimators: [hydrochemical]\n  parameters: [TN]\n"));
+    EXPECT_EQ(error_of(path), path + ":6:16: parameters = TN: parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+    path = write(dir, "e.yaml", config("population:\n  estimators: []\n"));
+    EXPECT_EQ(error_of(path), path + ":5:15: estimators = \"\": estimators must be a non-empty list of census, hydrochemical, cotinine");
 }

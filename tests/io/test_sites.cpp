@@ -115,9 +115,9 @@ TEST(sites, yaml_unknown_key) {
     const wbe::test::temp_dir dir("sites");
     const std::string path = write(dir, "s.yaml", "city: T\nsites:\n" + plant + "    colour: red\n");
     EXPECT_EQ(error_of(path), path + ":10:5: colour = \"\": unknown key in site (allowed: id, name, kind, venue_type, "
-                                     "district, towns, population, population_rsd, population_method, residence_time_h)");
+                                     "district, towns, population, population_rsd, population_method, residence_time_h, smoking_rate, domestic_fraction)");
     const std::string top = write(dir, "t.yaml", "city: T\nregion: X\nsites:\n" + plant);
-    EXPECT_EQ(error_of(top), top + ":2:1: region = \"\": unknown key in sites file (allowed: city, sites)");
+    EXPECT_EQ(error_of(top), top + ":2:1: region = \"\": unknown key in sites file (allowed: city, smoking_rate, sites)");
 }
 
 TEST(sites, yaml_duplicate_id) {

@@ -523,7 +523,7 @@ TEST(pipeline, compare_flags_of_the_shipped_config_pair) {
     a.config.estimate.uncertainty.mc.draws = 2000;  // enough for the certainties used below
     (void)pipeline::run(a);
     const std::string before = bytes_of(store);
-    const pipeline::context b = pipeline::load_context(root() + "/config/example-sensitive.yaml", {store});
+    const pipeline::context b = pipeline::load_context(root() + "/config/example-sensitive.yaml", {store, {}, false});
     const pipeline::flag_comparison c = pipeline::compare_flags(a, b);
     EXPECT_EQ(c.n_a, 26u);
     EXPECT_EQ(c.n_a + c.added.size() - c.removed.size(), c.n_b);

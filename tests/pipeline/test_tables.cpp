@@ -83,8 +83,9 @@ TEST(tables, unknown_table_lists_the_tables) {
         (void)pipeline::store_table(dir.file("s.h5"), "estimates", {}, false);
         FAIL() << "no error";
     } catch (const store_error& e) {
-        EXPECT_EQ(std::string(e.what()), "unknown table 'estimates' (tables: batches, samples, sites, flows, estimates_daily, "
-                                         "estimates_campaign, summaries, detections, flags, flag_history, runs)");
+        EXPECT_EQ(std::string(e.what()), "unknown table 'estimates' (tables: batches, samples, sites, flows, water_quality, "
+                                         "estimates_daily, estimates_campaign, populations, summaries, detections, flags, "
+                                         "flag_history, runs)");
     }
 }
 

@@ -126,8 +126,18 @@ campaign_estimate::campaign_estimate()
 
 estimate_result estimate(const std::vector<site>& sites, const std::vector<assay_result>& results,
                          const std::vector<flow_record>& flows, const model_set& models,
-                         const estimate_options& options, const std::string& city_name) {
+                         const estimate_options& options, const std::string& city_name,
+                         const std::vector<site_population>& populations) {
     estimate_result out;
+    out.populations = populations;
+    // Each plant's population for a campaign: the resolved one, else its census figure.
+    std::map<std::pair<std::string, std::string>, const population_estimate*> population_of;
+    for (const auto& sp : out.populations) population_of[{sp.site_id, sp.campaign}] = &sp.used;
+    const auto population_for = [&](const site& s, const std::string& campaign) -> std::pair<double, std::string> {
+        const auto it = population_of.find({s.id, campaign});
+        if (it == population_of.end()) return {s.population, s.population_method.empty() ? "census" : s.population_method};
+        return {it->second->value.value(), std::string(to_string(it->second->method))};
+    };
     auto& sum = out.summary;
     sum.n_results = results.size();
 
@@ -178,7 +188,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
                 d.note = "no flow for this day";
             } else {
                 d.flow_m3_per_day = f->second;
-                d.population = s.population;
+                std::tie(d.population, d.population_method) = population_for(s, d.campaign);
                 const chain_factors cf = make_chain_factors(m->cf(), m->dose_mg(), sorbed_fraction(*m, options),
                                                             in_sewer_factor(*m, s, options));
                 d.load_mg_per_day = d.conc_ng_per_l * d.flow_m3_per_day * cf.load_multiplier;
@@ -305,7 +315,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         c.consumption_censored_low = mean_of(g.days, g.cons_low).mean;
         c.consumption_censored_high = mean_of(g.days, g.cons_high).mean;
         // The plant's population, not the first day's: a first day without flow has none.
-        c.population = site_by_id.at(c.id)->population;
+        if (site_by_id.at(c.id)->is_plant()) std::tie(c.population, c.population_method) = population_for(*site_by_id.at(c.id), c.campaign);
         apply_summary(c, g.censored_values, options.censored_summary);
         out.campaigns.push_back(std::move(c));
     }
@@ -404,6 +414,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         double p = 0.0;
         for (double x : a.pop) p += x;
         c.population = p;
+        c.population_method = "sum";
         c.pnl_mean = population_weighted_mean(a.pnl, a.pop);
         c.consumption_mean = population_weighted_mean(a.cons, a.pop);
         c.doses_mean = population_weighted_mean(a.doses, a.pop);
@@ -439,12 +450,16 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
             mc_site ms;
             ms.site_key = rng::hash(s.id);
             ms.campaign_key = rng::combine(ms.site_key, rng::hash(std::get<2>(key)));
-            ms.population = s.population;
+            const auto pop = population_of.find({s.id, std::get<2>(key)});
+            ms.population = pop == population_of.end() ? s.population : pop->second->value.value();
             const std::string method_id = days.front() && sources.count({s.id, days.front()->sample_id, m.residue})
                                               ? sources.at({s.id, days.front()->sample_id, m.residue}).result->method_id
                                               : std::string();
             const resolved_components rc = resolve_components(uo, m, s, method_id);
-            ms.population_dist = rc.population;
+            // An estimated population brings its own uncertainty (log-normal, median-centred).
+            ms.population_dist = pop == population_of.end() || pop->second->method == population_method::census
+                                     ? rc.population
+                                     : factor_distribution::lognormal(pop->second->rsd);
             ms.flow_dist = rc.flow;
             for (const daily_estimate* d : days) {
                 const day_source& src = sources.at({s.id, d->sample_id, m.residue});

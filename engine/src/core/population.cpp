@@ -2,7 +2,10 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 #include <cstdio>
 #include <limits>
 
@@ -125,18 +128,19 @@ population_estimate combine_populations(std::span<const population_estimate> est
         sum_wx += w * std::log(e.value.value());
     }
     require(!used.empty(), "no population estimate with a positive value to combine");
+    if (used.size() == 1) return *used.front();  // itself, not exp(ln x)
     population_estimate c;
-    c.method = used.size() == 1 ? used.front()->method : population_method::combined;
+    c.method = population_method::combined;
     c.value = population(std::exp(sum_wx / sum_w));
     c.rsd = rsd_of_log_sigma(std::sqrt(1.0 / sum_w));
-    std::string basis = used.size() == 1 ? std::string() : "inverse-variance in log space: ";
+    std::string basis = "inverse-variance in log space: ";
     for (std::size_t i = 0; i < used.size(); ++i) {
         const double w = 1.0 / (used[i]->log_sigma() * used[i]->log_sigma());
         if (i) basis += ", ";
         basis += std::string(to_string(used[i]->method)) + " " + short_number(used[i]->value.value()) + " (weight " +
                  short_number(w / sum_w) + ")";
     }
-    c.basis = used.size() == 1 ? used.front()->basis : basis;
+    c.basis = basis;
     return c;
 }
 
@@ -150,6 +154,188 @@ population_check check_population(const population_estimate& estimate, populatio
                short_number(r.ratio) + " x the census " + short_number(census.value()) + " (limit " + short_number(factor) +
                " x either way)";
     return r;
+}
+
+const per_capita_load* population_constants::find(std::string_view parameter) const noexcept {
+    for (const auto& k : per_capita)
+        if (k.parameter == parameter) return &k;
+    return nullptr;
+}
+
+std::vector<site_population> resolve_populations(const std::vector<site>& sites, const std::vector<assay_result>& results,
+                                                 const std::vector<flow_record>& flows,
+                                                 const std::vector<water_quality_record>& water_quality,
+                                                 const population_options& o) {
+    std::map<std::pair<std::string, day_number>, double> flow_of;
+    for (const auto& f : flows) flow_of[{f.site_id, f.day}] = f.flow_m3_per_day;
+    const auto flow_on = [&](const std::string& site_id, day_number d) {
+        const auto it = flow_of.find({site_id, d});
+        return it == flow_of.end() ? nan : it->second;
+    };
+    const auto wanted = [&](const std::string& parameter) {
+        return o.parameters.empty() || std::find(o.parameters.begin(), o.parameters.end(), parameter) != o.parameters.end();
+    };
+
+    // The campaigns of each plant: those of its samples.
+    std::map<std::string, const site*> plant;
+    for (const auto& s : sites)
+        if (s.is_plant()) plant.emplace(s.id, &s);
+    std::map<std::pair<std::string, std::string>, site_population> out;  // (site, campaign)
+    for (const auto& r : results)
+        if (plant.count(r.site_id)) out[{r.site_id, campaign_label(r.day, o.period)}];
+
+    // Per (site, campaign, method key): ln of the daily estimates.
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<double>> ln_days;
+
+    // Hydrochemical: constants per site and parameter (calibrated when a calibration period is set).
+    std::map<std::pair<std::string, std::string>, per_capita_load> constant_of;
+    std::map<std::pair<std::string, std::string>, std::string> no_constant;
+    if (o.hydrochemical) {
+        std::map<std::pair<std::string, std::string>, std::pair<std::vector<concentration>, std::vector<flow>>> calib;
+        std::set<std::pair<std::string, std::string>> seen;
+        for (const auto& w : water_quality) {
+            if (!plant.count(w.site_id) || !wanted(w.parameter)) continue;
+            seen.insert({w.site_id, w.parameter});
+            const double q = flow_on(w.site_id, w.day);
+            if (o.calibrate_from <= o.calibrate_to && w.day >= o.calibrate_from && w.day <= o.calibrate_to && !std::isnan(q)) {
+                auto& c = calib[{w.site_id, w.parameter}];
+                c.first.push_back(concentration(w.mg_per_l * 1e6));
+                c.second.push_back(flow(q));
+            }
+        }
+        for (const auto& key : seen) {
+            const site& s = *plant.at(key.first);
+            const auto it = calib.find(key);
+            const std::size_t n_cal = it == calib.end() ? 0 : it->second.first.size();
+            if (n_cal >= 3 && s.population > 0.0) {
+                constant_of[key] = calibrate_per_capita_load(key.second, it->second.first, it->second.second, population(s.population));
+            } else if (const per_capita_load* k = o.constants.find(key.second)) {
+                constant_of[key] = *k;
+            } else {
+                no_constant[key] = key.second + ": no per-capita constant (no literature value; the calibration period holds " +
+                                   std::to_string(n_cal) + " days with flow, 3 needed)";
+            }
+        }
+        for (const auto& w : water_quality) {
+            const auto k = constant_of.find({w.site_id, w.parameter});
+            if (k == constant_of.end()) continue;
+            const double q = flow_on(w.site_id, w.day);
+            if (std::isnan(q)) continue;
+            const population_estimate e = hydrochemical_population(concentration(w.mg_per_l * 1e6), flow(q), k->second);
+            if (e.value.value() > 0.0)
+                ln_days[{w.site_id, campaign_label(w.day, o.period), "hydrochemical:" + w.parameter}].push_back(std::log(e.value.value()));
+        }
+    }
+    // Cotinine: quantified results with the day's flow, at sites with a smoking rate.
+    if (o.cotinine) {
+        for (const auto& r : results) {
+            const auto sit = plant.find(r.site_id);
+            if (sit == plant.end() || r.analyte != o.cotinine_residue || r.conc.censored()) continue;
+            const site& s = *sit->second;
+            if (!(s.smoking_rate > 0.0)) continue;
+            const double q = flow_on(r.site_id, r.day);
+            if (std::isnan(q) || !(r.conc.value > 0.0)) continue;
+            cotinine_parameters p;
+            p.cigarettes_per_person_day = s.smoking_rate;
+            p.mg_cotinine_per_cigarette = o.constants.mg_cotinine_per_cigarette;
+            p.domestic_fraction = s.domestic_fraction;
+            p.rsd = o.constants.cotinine_rsd;
+            const population_estimate e = cotinine_population(concentration(r.conc.value), flow(q), p);
+            ln_days[{r.site_id, campaign_label(r.day, o.period), "cotinine"}].push_back(std::log(e.value.value()));
+        }
+    }
+
+    std::vector<site_population> list;
+    for (auto& [key, sp] : out) {
+        const site& s = *plant.at(key.first);
+        sp.site_id = key.first;
+        sp.campaign = key.second;
+        sp.census = s.population;
+        population_estimate census;
+        census.method = population_method::census;
+        census.value = population(s.population);
+        census.rsd = std::isnan(s.population_rsd) ? o.census_rsd : s.population_rsd;
+        census.basis = s.population_method.empty() ? std::string("census") : s.population_method;
+        sp.estimates.push_back(census);
+        sp.days.push_back(0);
+        for (const auto& [nk, why] : no_constant)
+            if (nk.first == sp.site_id) sp.notes.push_back(why);
+        if (o.cotinine && !(s.smoking_rate > 0.0)) sp.notes.push_back("cotinine: the site has no smoking_rate");
+        // Methods in a fixed order: hydrochemical parameters by name, then cotinine.
+        std::vector<std::pair<std::string, const std::vector<double>*>> methods;
+        for (auto it = ln_days.lower_bound({sp.site_id, sp.campaign, ""});
+             it != ln_days.end() && std::get<0>(it->first) == sp.site_id && std::get<1>(it->first) == sp.campaign; ++it)
+            methods.emplace_back(std::get<2>(it->first), &it->second);
+        std::stable_partition(methods.begin(), methods.end(), [](const auto& m) { return m.first != "cotinine"; });
+        for (const auto& [method, lns] : methods) {
+            double mean = 0.0;
+            for (double v : *lns) mean += v;
+            mean /= static_cast<double>(lns->size());
+            population_estimate e;
+            if (method == "cotinine") {
+                e.method = population_method::cotinine;
+                e.rsd = o.constants.cotinine_rsd;
+                e.basis = "cotinine: " + format_number(s.smoking_rate) + " cigarettes/person/day x " +
+                          format_number(o.constants.mg_cotinine_per_cigarette) + " mg, domestic fraction " +
+                          format_number(s.domestic_fraction);
+            } else {
+                const std::string parameter = method.substr(std::string("hydrochemical:").size());
+                const per_capita_load& k = constant_of.at({sp.site_id, parameter});
+                e.method = population_method::hydrochemical;
+                e.rsd = k.rsd;
+                e.basis = parameter + " " + short_number(k.grams_per_person_day) + " g/person/day (" + k.source + ")";
+            }
+            e.value = population(std::exp(mean));
+            e.basis += ", geometric mean of " + std::to_string(lns->size()) + " days";
+            sp.estimates.push_back(std::move(e));
+            sp.days.push_back(lns->size());
+        }
+        // The estimate used: the combination of the methods taking part.
+        std::vector<population_estimate> parts;
+        for (std::size_t i = 0; i < sp.estimates.size(); ++i)
+            if (i > 0 || o.census) parts.push_back(sp.estimates[i]);
+        sp.used = parts.empty() ? sp.estimates.front() : combine_populations(parts);
+        if (sp.estimates.size() > 1 && o.check_factor > 0.0 && s.population > 0.0) {
+            // The check compares the other methods' combination with the census.
+            std::vector<population_estimate> others(sp.estimates.begin() + 1, sp.estimates.end());
+            const population_estimate estimated = combine_populations(others);
+            sp.checked = true;
+            sp.check = check_population(estimated, population(s.population), o.check_factor);
+        }
+        list.push_back(std::move(sp));
+    }
+    return list;
+}
+
+std::vector<population_row> population_rows(const std::vector<site_population>& populations) {
+    std::vector<population_row> rows;
+    for (const auto& sp : populations) {
+        const auto row = [&](const population_estimate& e, std::string role, std::int64_t days) {
+            population_row r;
+            r.site_id = sp.site_id;
+            r.campaign = sp.campaign;
+            r.role = std::move(role);
+            r.method = std::string(to_string(e.method));
+            r.value = e.value.value();
+            r.rsd = e.rsd;
+            r.days = days;
+            r.basis = e.basis;
+            r.census = sp.census;
+            r.ratio = nan;
+            return r;
+        };
+        for (std::size_t i = 0; i < sp.estimates.size(); ++i)
+            rows.push_back(row(sp.estimates[i], "estimate", static_cast<std::int64_t>(sp.days[i])));
+        population_row used = row(sp.used, "used", 0);
+        if (sp.checked) {
+            used.ratio = sp.check.ratio;
+            used.departs = sp.check.departs ? 1 : 0;
+            used.note = sp.check.reason;
+        }
+        for (const auto& n : sp.notes) used.note += (used.note.empty() ? "" : "; ") + n;
+        rows.push_back(std::move(used));
+    }
+    return rows;
 }
 
 venue_index biomarker_normalised_index(const venue_index_inputs& in, double interval) {

@@ -11,7 +11,7 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 }
 
-site::site() : population(nan), population_rsd(nan), residence_time_h(nan) {}
+site::site() : population(nan), population_rsd(nan), residence_time_h(nan), smoking_rate(nan), domestic_fraction(1.0) {}
 
 assay_result::assay_result() : recovery_pct(nan) {}
 

@@ -207,7 +207,9 @@ const std::vector<field<site>>& site_fields() {
         F<R>("population", &R::population),
         F<R>("population_rsd", &R::population_rsd),
         S<R>("population_method", 32, &R::population_method),
-        F<R>("residence_time_h", &R::residence_time_h)};
+        F<R>("residence_time_h", &R::residence_time_h),
+        F<R>("smoking_rate", &R::smoking_rate),
+        F<R>("domestic_fraction", &R::domestic_fraction)};
     return f;
 }
 
@@ -215,6 +217,24 @@ const std::vector<field<flow_record>>& flow_fields() {
     using R = flow_record;
     static const std::vector<field<R>> f{S<R>("site_id", 64, &R::site_id), D<R>("date", &R::day),
                                          F<R>("flow_m3_per_day", &R::flow_m3_per_day), S<R>("source", 256, &R::source)};
+    return f;
+}
+
+const std::vector<field<water_quality_record>>& water_quality_fields() {
+    using R = water_quality_record;
+    static const std::vector<field<R>> f{S<R>("site_id", 64, &R::site_id), D<R>("date", &R::day),
+                                         S<R>("parameter", 16, &R::parameter), F<R>("mg_per_l", &R::mg_per_l),
+                                         S<R>("source", 256, &R::source)};
+    return f;
+}
+
+const std::vector<field<population_row>>& population_fields() {
+    using R = population_row;
+    static const std::vector<field<R>> f{
+        S<R>("site_id", 64, &R::site_id), S<R>("campaign", 16, &R::campaign), S<R>("role", 16, &R::role),
+        S<R>("method", 16, &R::method),   F<R>("population", &R::value),       F<R>("rsd", &R::rsd),
+        I64<R>("days", &R::days),         S<R>("basis", 256, &R::basis),      F<R>("census", &R::census),
+        F<R>("ratio", &R::ratio),         I64<R>("departs", &R::departs),     S<R>("note", 384, &R::note)};
     return f;
 }
 
@@ -234,6 +254,7 @@ std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
             F<R>("flow_m3_per_day", &R::flow_m3_per_day),
             F<R>("load_mg_per_day", &R::load_mg_per_day),
             F<R>("population", &R::population),
+            S<R>("population_method", 16, &R::population_method),
             F<R>("pnl_mg_per_day_per_1000", &R::pnl),
             F<R>("consumption_mg_per_day_per_1000", &R::consumption),
             F<R>("doses_per_day_per_1000", &R::doses),
@@ -258,6 +279,7 @@ std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_s
             F<R>("conc_mean_ng_per_l", &R::conc_mean),
             F<R>("load_mean_mg_per_day", &R::load_mean),
             F<R>("population", &R::population),
+            S<R>("population_method", 16, &R::population_method),
             F<R>("pnl_mg_per_day_per_1000", &R::pnl_mean),
             F<R>("consumption_mg_per_day_per_1000", &R::consumption_mean),
             F<R>("doses_per_day_per_1000", &R::doses_mean),
@@ -379,8 +401,9 @@ void fsync_path(const std::string& path, bool directory) {
 }  // namespace
 
 const std::vector<std::string>& store_tables() {
-    static const std::vector<std::string> t{"batches", "samples", "sites", "flows", "estimates_daily", "estimates_campaign",
-                                            "summaries", "detections", "flags", "flag_history", "runs"};
+    static const std::vector<std::string> t{"batches",     "samples",   "sites",    "flows",        "water_quality",
+                                            "estimates_daily", "estimates_campaign", "populations", "summaries",
+                                            "detections",  "flags",     "flag_history", "runs"};
     return t;
 }
 
@@ -442,9 +465,11 @@ store_contents read_store(const std::string& path) {
         c.samples = read_table(f, "samples", sample_fields());
         c.sites = read_table(f, "sites", site_fields());
         c.flows = read_table(f, "flows", flow_fields());
+        c.water_quality = read_table(f, "water_quality", water_quality_fields());
         c.estimates_model_set = read_string_attr(f, "estimates_model_set");
         c.daily = read_table(f, "estimates_daily", daily_fields(c.estimates_model_set));
         c.campaigns = read_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set));
+        c.populations = read_table(f, "populations", population_fields());
         c.summaries = read_table(f, "summaries", summary_fields());
         c.detections = read_table(f, "detections", detection_fields());
         c.flags = read_table(f, "flags", flag_fields());
@@ -536,8 +561,10 @@ void write_store(const std::string& path, const store_contents& c) {
             write_table(f, "samples", sample_fields(), c.samples);
             write_table(f, "sites", site_fields(), c.sites);
             write_table(f, "flows", flow_fields(), c.flows);
+            write_table(f, "water_quality", water_quality_fields(), c.water_quality);
             write_table(f, "estimates_daily", daily_fields(c.estimates_model_set), c.daily);
             write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set), c.campaigns);
+            write_table(f, "populations", population_fields(), c.populations);
             write_table(f, "summaries", summary_fields(), c.summaries);
             write_table(f, "detections", detection_fields(), c.detections);
             write_table(f, "flags", flag_fields(), c.flags);

@@ -1,6 +1,7 @@
 #include "wbe/io/model_library.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "text_fields.hpp"
@@ -175,6 +176,38 @@ model_set load_model_set(const std::string& dir, const std::string& set_name) {
         apply_set(set, path);
     }
     return set;
+}
+
+population_constants load_population_constants(const std::string& path) {
+    const detail::yaml_reader y(path);
+    const YAML::Node root = y.load_file();
+    y.check_map(root, "population constants", {"per_capita_loads", "cotinine"}, {});
+    population_constants c;
+    if (const YAML::Node loads = root["per_capita_loads"]) {
+        if (!loads.IsMap()) y.fail(loads, "per_capita_loads", "", "per_capita_loads must be a map of parameter: {value, rsd, unit, source, evidence}");
+        for (const auto& kv : loads) {
+            const std::string name = kv.first.as<std::string>();
+            if (name != "NH4-N" && name != "COD" && name != "BOD5" && name != "TKN" && name != "TP")
+                y.fail(kv.first, "per_capita_loads", name, "parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+            const parameter p = read_parameter(y, kv.second, name);
+            check_positive(y, kv.second, name, p);
+            if (p.unit != "g/person/day") y.fail(kv.second["unit"], "unit", p.unit, "unit must be g/person/day");
+            if (std::isnan(p.rsd)) y.fail(kv.second, name, "", "a per-capita load needs its rsd");
+            c.per_capita.push_back({name, p.value, p.rsd, p.source});
+        }
+    }
+    if (const YAML::Node cot = root["cotinine"]) {
+        y.check_map(cot, "cotinine", {"mg_per_cigarette", "population_rsd"}, {"mg_per_cigarette", "population_rsd"});
+        const parameter mg = read_parameter(y, cot["mg_per_cigarette"], "mg_per_cigarette");
+        check_positive(y, cot["mg_per_cigarette"], "mg_per_cigarette", mg);
+        if (mg.unit != "mg") y.fail(cot["mg_per_cigarette"]["unit"], "unit", mg.unit, "unit must be mg");
+        const parameter rsd = read_parameter(y, cot["population_rsd"], "population_rsd");
+        if (!(rsd.value >= 0.0)) y.fail(cot["population_rsd"]["value"], "population_rsd", cot["population_rsd"]["value"].Scalar(), "population_rsd must be >= 0");
+        c.mg_cotinine_per_cigarette = mg.value;
+        c.cotinine_source = mg.source;
+        c.cotinine_rsd = rsd.value;
+    }
+    return c;
 }
 
 std::string model_set_hash(const std::string& dir, const std::string& set_name) {

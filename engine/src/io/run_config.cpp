@@ -6,9 +6,11 @@
 #include <functional>
 
 #include "text_fields.hpp"
+#include "wbe/core/date.hpp"
 #include "wbe/core/detectors/registry.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/io/csv.hpp"
+#include "wbe/io/model_library.hpp"
 #include "yaml_util.hpp"
 
 namespace wbe::io {
@@ -278,6 +280,49 @@ void read_uncertainty(const detail::yaml_reader& y, const YAML::Node& n, uncerta
     }
 }
 
+void read_population(const detail::yaml_reader& y, const YAML::Node& n, const fs::path& base, run_config& c) {
+    y.check_map(n, "population", {"estimators", "parameters", "calibration", "check_factor", "constants"}, {"estimators"});
+    population_options& o = c.population;
+    o.census = false;
+    const YAML::Node list = n["estimators"];
+    if (!list.IsSequence() || list.size() == 0)
+        y.fail(list, "estimators", "", "estimators must be a non-empty list of census, hydrochemical, cotinine");
+    for (const auto& e : list) {
+        const std::string name = e.Scalar();
+        if (name == "census") o.census = true;
+        else if (name == "hydrochemical") o.hydrochemical = true;
+        else if (name == "cotinine") o.cotinine = true;
+        else y.fail(e, "estimators", name, "estimator must be census, hydrochemical or cotinine");
+    }
+    for (const auto& p : y.strings(n, "parameters")) {
+        if (p != "NH4-N" && p != "COD" && p != "BOD5" && p != "TKN" && p != "TP") {
+            for (const auto& e : n["parameters"])
+                if (e.Scalar() == p) y.fail(e, "parameters", p, "parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+        }
+        o.parameters.push_back(p);
+    }
+    if (const YAML::Node cal = n["calibration"]; cal) {
+        y.check_map(cal, "calibration", {"from", "to"}, {"from", "to"});
+        const auto day_of = [&](std::string_view key) {
+            const std::string text = y.string(cal, key);
+            const auto d = parse_iso_date(text);
+            if (!d) y.fail(cal[std::string(key)], key, text, std::string(key) + " must be a date written YYYY-MM-DD");
+            return *d;
+        };
+        o.calibrate_from = day_of("from");
+        o.calibrate_to = day_of("to");
+        if (o.calibrate_to < o.calibrate_from) y.fail(cal["to"], "to", cal["to"].Scalar(), "to must not be before from");
+    }
+    o.check_factor = y.number_or(n, "check_factor", o.check_factor);
+    if (!(o.check_factor == 0.0 || o.check_factor > 1.0))
+        y.fail(n["check_factor"], "check_factor", n["check_factor"].Scalar(), "check_factor must be > 1 (or 0: no check)");
+    if (o.hydrochemical || o.cotinine) {
+        c.population_constants = n["constants"] ? resolve(base, y.string(n, "constants"))
+                                                : (fs::path(c.models_dir) / "population" / "constants.yaml").string();
+        o.constants = load_population_constants(c.population_constants);
+    }
+}
+
 }  // namespace
 
 run_config load_run_config(const std::string& path) {
@@ -291,7 +336,7 @@ run_config load_run_config(const std::string& path) {
     const YAML::Node n = y.load_text(text);
     y.check_map(n, "run config",
                 {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds", "uncertainty",
-                 "composites"},
+                 "composites", "population"},
                 {"store", "models"});
     const fs::path base = fs::path(path).parent_path();
     run_config c;
@@ -301,10 +346,11 @@ run_config load_run_config(const std::string& path) {
     c.store = resolve(base, y.string(n, "store"));
 
     if (const YAML::Node in = n["inputs"]; in) {
-        y.check_map(in, "inputs", {"sites", "flows", "batches", "zero_means_below_loq"});
+        y.check_map(in, "inputs", {"sites", "flows", "water_quality", "batches", "zero_means_below_loq"});
         c.zero_means_below_loq = y.boolean_or(in, "zero_means_below_loq", false);
         if (const auto s = y.string_or(in, "sites", ""); !s.empty()) c.sites = resolve(base, s);
         for (const auto& f : y.strings(in, "flows")) c.flows.push_back(resolve(base, f));
+        for (const auto& f : y.strings(in, "water_quality")) c.water_quality.push_back(resolve(base, f));
         if (in["batches"]) c.batches = expand_batches(y, in["batches"], base, y.strings(in, "batches"));
     }
 
@@ -341,6 +387,11 @@ run_config load_run_config(const std::string& path) {
 
     c.estimate.uncertainty.method = uncertainty_method::monte_carlo;  // the default of a run config
     if (const YAML::Node u = n["uncertainty"]; u) read_uncertainty(y, u, c.estimate.uncertainty);
+
+    c.population.period = c.estimate.period;
+    if (c.estimate.uncertainty.defaults.population.family == distribution_family::lognormal)
+        c.population.census_rsd = c.estimate.uncertainty.defaults.population.rsd;
+    if (const YAML::Node pop = n["population"]; pop) read_population(y, pop, base, c);
 
     if (const YAML::Node list = n["composites"]; list) {
         if (!list.IsSequence()) y.fail(list, "composites", "", "composites must be a list");
@@ -391,6 +442,7 @@ run_config load_run_config(const std::string& path) {
     for (const auto& t : c.thresholds)
         if (t.what == metric::consumption)
             c.estimate.uncertainty.thresholds.push_back({t.drug, t.site_kind, t.watch, t.alert});
+    if (!c.population_constants.empty()) all += read_file(c.population_constants);  // its numbers shape the estimates
     c.hash = detail::content_hash(all);
     return c;
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "text_fields.hpp"
@@ -29,6 +30,10 @@ void check_site(const site& s, Fail&& fail) {
         fail("population_rsd", std::to_string(s.population_rsd), "population_rsd must be >= 0");
     if (!std::isnan(s.residence_time_h) && !(s.residence_time_h >= 0.0))
         fail("residence_time_h", std::to_string(s.residence_time_h), "residence_time_h must be >= 0");
+    if (!std::isnan(s.smoking_rate) && !(s.smoking_rate > 0.0))
+        fail("smoking_rate", std::to_string(s.smoking_rate), "smoking_rate (cigarettes per person and day) must be > 0");
+    if (!(s.domestic_fraction > 0.0 && s.domestic_fraction <= 1.0))
+        fail("domestic_fraction", std::to_string(s.domestic_fraction), "domestic_fraction must be in (0, 1]");
 }
 
 sites_file read_yaml(const std::string& path) {
@@ -41,18 +46,22 @@ sites_file read_yaml(const std::string& path) {
         }
     }();
     const YAML::Node root = y.load_text(text);
-    y.check_map(root, "sites file", {"city", "sites"}, {"sites"});
+    y.check_map(root, "sites file", {"city", "smoking_rate", "sites"}, {"sites"});
     sites_file out;
     out.source = path;
     out.content_hash = detail::content_hash(text);
     out.city = y.string_or(root, "city", "");
+    // The province's smoking rate for every plant that does not give its own.
+    const double smoking_rate = y.number_or(root, "smoking_rate", std::numeric_limits<double>::quiet_NaN());
+    if (root["smoking_rate"] && !(smoking_rate > 0.0))
+        y.fail(root["smoking_rate"], "smoking_rate", root["smoking_rate"].Scalar(), "smoking_rate (cigarettes per person and day) must be > 0");
     const YAML::Node list = root["sites"];
     if (!list.IsSequence()) y.fail(list, "sites", "", "sites must be a list");
     std::set<std::string> ids;
     for (const auto& n : list) {
         y.check_map(n, "site",
                     {"id", "name", "kind", "venue_type", "district", "towns", "population", "population_rsd",
-                     "population_method", "residence_time_h"},
+                     "population_method", "residence_time_h", "smoking_rate", "domestic_fraction"},
                     {"id", "kind"});
         site s;
         s.id = y.string(n, "id");
@@ -65,6 +74,8 @@ sites_file read_yaml(const std::string& path) {
         s.population_rsd = y.number_or(n, "population_rsd", s.population_rsd);
         s.population_method = y.string_or(n, "population_method", s.kind == "wwtp" ? "census" : "");
         s.residence_time_h = y.number_or(n, "residence_time_h", s.residence_time_h);
+        s.smoking_rate = y.number_or(n, "smoking_rate", s.kind == "wwtp" ? smoking_rate : s.smoking_rate);
+        s.domestic_fraction = y.number_or(n, "domestic_fraction", s.domestic_fraction);
         // Report the value as written (empty when the key is missing), not as re-formatted.
         check_site(s, [&](const std::string& key, const std::string&, const std::string& rule) {
             const YAML::Node at = n[key] ? n[key] : n;
@@ -84,7 +95,8 @@ sites_file read_csv_sites(const std::string& path) {
     diagnostics_collector errs;
     const std::vector<std::string_view> req{"id", "kind"};
     const std::vector<std::string_view> opt{"name", "venue_type", "district", "towns", "population",
-                                            "population_rsd", "population_method", "residence_time_h"};
+                                            "population_rsd", "population_method", "residence_time_h",
+                                            "smoking_rate", "domestic_fraction"};
     const detail::checked_csv table = detail::open_csv(text, path, req, opt, errs);
     const csv_document& doc = table.doc;
     const detail::header_map& h = table.header;
@@ -135,6 +147,8 @@ sites_file read_csv_sites(const std::string& path) {
         s.population_rsd = number(7, s.population_rsd);
         s.population_method = field(8).empty() && s.kind == "wwtp" ? "census" : field(8);
         s.residence_time_h = number(9, s.residence_time_h);
+        s.smoking_rate = number(10, s.smoking_rate);
+        s.domestic_fraction = number(11, s.domestic_fraction);
         check_site(s, [&](const std::string& key, const std::string&, const std::string& rule) {
             errs.add({path, rec.line, col_of(key_index(key))}, key, field(key_index(key)), rule);
         });

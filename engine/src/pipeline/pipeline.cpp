@@ -9,6 +9,7 @@
 #include "wbe/core/errors.hpp"
 #include "wbe/io/assay_csv.hpp"
 #include "wbe/io/flows_csv.hpp"
+#include "wbe/io/water_quality_csv.hpp"
 #include "wbe/io/model_library.hpp"
 #include "wbe/io/sites.hpp"
 #include "wbe/core/detect.hpp"
@@ -81,6 +82,16 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
                                                 }}));
         });
 
+    // Water quality (for population estimates): upsert by (site, day, parameter).
+    std::vector<io::water_quality_file> wq_files;
+    for (const auto& path : cfg.water_quality)
+        collect([&] {
+            wq_files.push_back(io::read_water_quality(path, {[&](std::string_view id) {
+                                                          const auto it = kind_of.find(std::string(id));
+                                                          return it == kind_of.end() ? std::string() : it->second;
+                                                      }}));
+        });
+
     // Batches.
     std::unordered_map<std::string, const io::batch_record*> by_hash, by_id;
     for (const auto& b : store.batches) {
@@ -134,6 +145,24 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
             }
         }
     }
+    std::map<std::tuple<std::string, day_number, std::string>, std::size_t> wq_index;
+    for (std::size_t i = 0; i < store.water_quality.size(); ++i) {
+        const auto& w = store.water_quality[i];
+        wq_index[{w.site_id, w.day, w.parameter}] = i;
+    }
+    for (auto& wf : wq_files) {
+        for (auto& w : wf.records) {
+            const auto it = wq_index.find({w.site_id, w.day, w.parameter});
+            if (it == wq_index.end()) {
+                wq_index[{w.site_id, w.day, w.parameter}] = store.water_quality.size();
+                store.water_quality.push_back(std::move(w));
+                ++out.n_water_quality_added;
+            } else if (store.water_quality[it->second].mg_per_l != w.mg_per_l) {
+                store.water_quality[it->second] = std::move(w);
+                ++out.n_water_quality_updated;
+            }
+        }
+    }
     const std::string now = io::utc_now();
     for (auto& b : new_batches) {
         io::batch_record rec;
@@ -160,8 +189,14 @@ void retire_flags(io::store_contents& store) {
 }
 
 estimate_stage_summary estimate_into(io::store_contents& store, const context& ctx) {
+    // Each plant's population per campaign: the census alone unless the config enables more
+    // estimators (then every estimate, the one used and the census check go to `populations`).
+    const population_options& po = ctx.config.population;
+    std::vector<site_population> populations;
+    if (po.hydrochemical || po.cotinine)
+        populations = resolve_populations(store.sites, store.samples, store.flows, store.water_quality, po);
     estimate_result r = wbe::estimate(store.sites, store.samples, store.flows, ctx.models, ctx.config.estimate,
-                                      store.city.empty() ? std::string("city") : store.city);
+                                      store.city.empty() ? std::string("city") : store.city, populations);
     for (const auto& co : ctx.config.composites) {
         composite_result cr = composite_index(r.campaigns, co);
         r.summary.warnings.insert(r.summary.warnings.end(), cr.warnings.begin(), cr.warnings.end());
@@ -170,10 +205,14 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
     store.daily = std::move(r.daily);
     store.campaigns = std::move(r.campaigns);
     store.summaries = std::move(r.summaries);
+    store.populations = population_rows(r.populations);
     store.estimates_model_set = ctx.models.name;
     // The flags of the previous estimates are stale now: they stay readable in the history.
     retire_flags(store);
-    return {std::move(r.summary), ctx.models.name};
+    estimate_stage_summary out{std::move(r.summary), ctx.models.name, {}};
+    for (const auto& sp : r.populations)
+        if (sp.checked && sp.check.departs) out.population_warnings.push_back(sp.site_id + " " + sp.campaign + ": " + sp.check.reason);
+    return out;
 }
 
 flag_summary flag_into(io::store_contents& store, const context& ctx, std::int64_t run_id) {

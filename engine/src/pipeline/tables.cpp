@@ -199,11 +199,15 @@ std::string format_run_summary(const run_summary& s, const context& ctx) {
     out += fmt::format("  ingest:   {} batches added ({} results), {} already stored; {} sites; flows +{} updated {}\n",
                        s.ingest.added.size(), s.ingest.n_results, s.ingest.skipped.size(), s.ingest.n_sites,
                        s.ingest.n_flows_added, s.ingest.n_flows_updated);
+    if (s.ingest.n_water_quality_added + s.ingest.n_water_quality_updated > 0)
+        out += fmt::format("            water quality +{} updated {}\n", s.ingest.n_water_quality_added,
+                           s.ingest.n_water_quality_updated);
     out += fmt::format("  estimate: {} results -> {} daily and {} campaign estimates; {} censored values substituted "
                        "(<LOD -> {}, <LOQ -> {}); model set '{}'\n",
                        e.n_results, e.n_daily, e.n_campaign, e.n_censored, to_string(ctx.config.estimate.censoring.below_lod),
                        to_string(ctx.config.estimate.censoring.below_loq), s.estimate.model_set);
     for (const auto& w : e.warnings) out += fmt::format("  warning:  {}\n", w);
+    for (const auto& w : s.estimate.population_warnings) out += fmt::format("  population check: {}\n", w);
     // The detectors named anywhere in the settings (which run where follows their inheritance).
     std::vector<std::string> detector_names;
     const auto note = [&](const std::vector<io::detector_setting>& layer) {

@@ -12,6 +12,7 @@
 #include "wbe/core/campaign.hpp"
 #include "wbe/core/censored_summary.hpp"
 #include "wbe/core/censoring.hpp"
+#include "wbe/core/population.hpp"
 #include "wbe/core/sample.hpp"
 #include "wbe/core/site.hpp"
 #include "wbe/core/uncertainty.hpp"
@@ -51,7 +52,8 @@ struct daily_estimate {
     double conc_ng_per_l;   ///< value used (after substitution)
     double flow_m3_per_day;
     double load_mg_per_day; ///< excreted load (after corrections)
-    double population;
+    double population;      ///< persons: the plant's population for this campaign (population.hpp)
+    std::string population_method;  ///< census, hydrochemical, cotinine or combined
     double pnl;             ///< mg/day/1000 inh
     double consumption;     ///< mg/day/1000 inh
     double doses;           ///< doses/day/1000 inh
@@ -77,6 +79,7 @@ struct campaign_estimate {
     double conc_mean;        ///< ng/L (sites only)
     double load_mean;        ///< mg/day (sum over plants for aggregates)
     double population;       ///< persons (sum over plants for aggregates)
+    std::string population_method;  ///< sites: census, hydrochemical, cotinine or combined; aggregates: "sum"
     double pnl_mean;
     double consumption_mean;
     double doses_mean;
@@ -148,13 +151,19 @@ struct estimate_result {
     std::vector<campaign_estimate> campaigns;
     std::vector<group_summary> summaries;
     estimate_summary summary;
+    std::vector<site_population> populations;  ///< each plant's population per campaign (when given)
 };
 
 /// Runs the back-calculation for every result, then aggregates by campaign, district and city.
 /// Results are sorted (site, analyte, day) and (scope, id, analyte, campaign), so the output does
 /// not depend on the order of the inputs. `city_name` labels the city-scope rows.
+///
+/// `populations` (resolve_populations, population.hpp) gives each plant's population per
+/// campaign and its RSD for the Monte Carlo; a plant and campaign not in it (or an empty list)
+/// uses the site's census figure.
 [[nodiscard]] estimate_result estimate(const std::vector<site>& sites, const std::vector<assay_result>& results,
                                        const std::vector<flow_record>& flows, const model_set& models,
-                                       const estimate_options& options, const std::string& city_name = "city");
+                                       const estimate_options& options, const std::string& city_name = "city",
+                                       const std::vector<site_population>& populations = {});
 
 }  // namespace wbe

@@ -22,11 +22,16 @@
 /// f_dom / (cigarettes × 0.14 mg × 1000), is the same computation: C × Q[10⁴] × 10 is the load in
 /// mg/day and cigarettes × 0.14 × 1000 the excretion of 1000 people in mg/day.
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "wbe/core/campaign.hpp"
+#include "wbe/core/date.hpp"
+#include "wbe/core/sample.hpp"
+#include "wbe/core/site.hpp"
 #include "wbe/core/units.hpp"
 
 namespace wbe {
@@ -97,5 +102,77 @@ struct population_check {
 /// a sign of a misreported flow or a changed catchment. @throws numerical_error for factor ≤ 1
 /// or a non-positive census.
 [[nodiscard]] population_check check_population(const population_estimate& estimate, population census, double factor);
+
+// ---- resolving each plant's population per campaign -------------------------------------------
+
+/// Literature constants of the estimators (models/population/constants.yaml).
+struct population_constants {
+    std::vector<per_capita_load> per_capita;  ///< by parameter: BOD5, COD, TKN, TP (NH4-N: calibrate)
+    double mg_cotinine_per_cigarette = 0.14;
+    std::string cotinine_source;
+    double cotinine_rsd = 0.3;  ///< relative SD of a cotinine population estimate
+    [[nodiscard]] const per_capita_load* find(std::string_view parameter) const noexcept;
+};
+
+struct population_options {
+    bool census = true;          ///< the census figure takes part in the combination
+    bool hydrochemical = false;  ///< per water-quality parameter with data
+    bool cotinine = false;       ///< needs the site's smoking rate and cotinine results
+    std::vector<std::string> parameters;  ///< hydrochemical parameters to use; empty = every one with data
+    /// Days whose census population is trusted: each site's per-capita loads are calibrated on
+    /// them (needed for NH4-N, which has no literature constant; they replace the literature
+    /// constant of the others). `calibrate_to < calibrate_from` = no calibration.
+    day_number calibrate_from = 1, calibrate_to = 0;
+    double census_rsd = 0.10;    ///< a census figure's RSD when the site gives none (science.md §3)
+    double check_factor = 1.3;   ///< estimate / census beyond this either way is reported; 0 = no check
+    campaign_period period = campaign_period::quarter;
+    std::string cotinine_residue = "cotinine";  ///< the analyte id of cotinine in the batches
+    population_constants constants;
+};
+
+/// One plant and campaign: every estimate made, the one used, and the census check.
+struct site_population {
+    std::string site_id;
+    std::string campaign;
+    double census = 0.0;
+    std::vector<population_estimate> estimates;  ///< each method with data (census first)
+    std::vector<std::size_t> days;               ///< per estimate: the days it rests on (census: 0)
+    population_estimate used;                    ///< the combination of `estimates`, or census alone
+    bool checked = false;                        ///< a non-census estimate exists and check_factor > 0
+    population_check check;                      ///< estimate used vs census (when `checked`)
+    std::vector<std::string> notes;              ///< e.g. "NH4-N: no constant (calibration period has 1 day)"
+};
+
+/// The population of every plant in every campaign that has samples: each estimator on the
+/// campaign's days (a method's campaign estimate is the geometric mean of its daily estimates,
+/// with the method's RSD — the uncertainty of its constant, which averaging days does not
+/// remove), combined by `combine_populations`, and checked against the census. Cotinine days
+/// use quantified cotinine results and the day's flow; hydrochemical days the parameter and the
+/// flow. Sorted by (site, campaign). Venues are skipped (they have no population).
+[[nodiscard]] std::vector<site_population> resolve_populations(const std::vector<site>& sites,
+                                                               const std::vector<assay_result>& results,
+                                                               const std::vector<flow_record>& flows,
+                                                               const std::vector<water_quality_record>& water_quality,
+                                                               const population_options& options);
+
+/// One row of the store's `populations` table: each estimate of a plant and campaign
+/// (`role` "estimate"), then the one its indices use (`role` "used", with the census check).
+struct population_row {
+    std::string site_id;
+    std::string campaign;
+    std::string role;    ///< "estimate" or "used"
+    std::string method;  ///< census, hydrochemical, cotinine, combined
+    double value = 0.0;  ///< persons
+    double rsd = 0.0;
+    std::int64_t days = 0;     ///< days the estimate rests on (0 for the census)
+    std::string basis;
+    double census = 0.0;
+    double ratio = 0.0;        ///< "used" rows: estimate (without the census) / census; NaN when not checked
+    std::int64_t departs = 0;  ///< 1 when the check found the estimate beyond the factor
+    std::string note;          ///< the check's reason, or the notes (why a method is missing)
+};
+
+/// The rows of `populations`, in their order.
+[[nodiscard]] std::vector<population_row> population_rows(const std::vector<site_population>& populations);
 
 }  // namespace wbe

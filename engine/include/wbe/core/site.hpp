@@ -18,6 +18,11 @@ struct site {
     double population_rsd;   ///< relative SD of the population figure; NaN when unknown
     std::string population_method;  ///< census, design, …
     double residence_time_h;        ///< sewer residence time (for in-sewer correction); NaN when unknown
+    /// Cotinine population method (population.hpp): cigarettes smoked per resident and day in the
+    /// catchment's province; NaN when unknown (the method is then not used for the site).
+    double smoking_rate;
+    /// Share of the plant's cotinine load that comes from residents, (0, 1]; default 1.
+    double domestic_fraction;
 
     site();
     [[nodiscard]] bool is_plant() const noexcept { return kind == "wwtp"; }

@@ -67,9 +67,11 @@ struct store_contents {
     std::vector<assay_result> samples;
     std::vector<site> sites;
     std::vector<flow_record> flows;
+    std::vector<water_quality_record> water_quality;  ///< for population estimates (population.hpp)
     std::string estimates_model_set;  ///< model set of the stored estimates
     std::vector<daily_estimate> daily;
     std::vector<campaign_estimate> campaigns;
+    std::vector<population_row> populations;  ///< each plant's population estimates per campaign, and the one used
     std::vector<group_summary> summaries;
     std::vector<detection_record> detections;  ///< every detector result of the latest flag run
     std::vector<flag> flags;                   ///< flags of the latest flag run

@@ -12,6 +12,7 @@
 #include "wbe/core/composite_index.hpp"
 #include "wbe/core/detect.hpp"
 #include "wbe/core/estimate.hpp"
+#include "wbe/core/population.hpp"
 #include "wbe/core/threshold.hpp"
 
 namespace wbe::io {
@@ -48,11 +49,15 @@ struct run_config {
     std::string store;        ///< HDF5 store path (resolved)
     std::string sites;        ///< sites file (resolved), may be empty
     std::vector<std::string> flows;    ///< flow files (resolved)
+    std::vector<std::string> water_quality;  ///< water-quality files (resolved), for population estimates
     std::vector<std::string> batches;  ///< batch files (folders expanded to their *.csv, name order)
     bool zero_means_below_loq = false; ///< batches code <LOQ as 0 (EUDA tables); see assay_csv.hpp
     std::string models_dir;
     std::string model_set = "default";
     estimate_options estimate;
+    /// `population:` — estimators beyond the census; census alone when the section is absent.
+    population_options population;
+    std::string population_constants;  ///< the constants file read (resolved), empty when not needed
     std::vector<threshold_rule> thresholds;
     std::vector<ratio_rule> ratios;
     detector_settings detectors;

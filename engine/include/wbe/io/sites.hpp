@@ -1,8 +1,10 @@
 #pragma once
 /// @file sites.hpp
-/// Reads the sites of a programme from YAML (`city:` and a `sites:` list) or CSV (columns
-/// `id, name, kind, venue_type, district, towns, population, population_rsd,
-/// population_method, residence_time_h`; towns separated by `;`).
+/// Reads the sites of a programme from YAML (`city:`, an optional province-wide `smoking_rate:`
+/// and a `sites:` list) or CSV (columns `id, name, kind, venue_type, district, towns,
+/// population, population_rsd, population_method, residence_time_h, smoking_rate,
+/// domestic_fraction`; towns separated by `;`). `smoking_rate` (cigarettes per person and day)
+/// and `domestic_fraction` serve the cotinine population method (population.hpp).
 
 #include <string>
 #include <vector>

@@ -21,11 +21,16 @@ struct ingest_summary {
     std::size_t n_sites = 0;           ///< sites in the store after ingest
     std::size_t n_flows_added = 0;
     std::size_t n_flows_updated = 0;
+    std::size_t n_water_quality_added = 0;
+    std::size_t n_water_quality_updated = 0;
 };
 
 struct estimate_stage_summary {
     estimate_summary core;
     std::string model_set;
+    /// Plants whose estimated population departs from the census beyond the config's factor:
+    /// "site campaign: estimated … is 1.42 x the census …".
+    std::vector<std::string> population_warnings;
 };
 
 struct flag_summary {
