@@ -563,3 +563,66 @@ TEST(pipeline, composite_index_rows_for_every_plant_campaign) {
     }
     EXPECT_EQ(rows, 5u * 12u);
 }
+
+// ---- population estimates (issue 6) -----------------------------------------------------------
+
+// config/example-population.yaml estimates each plant's population from cotinine and NH4-N
+// (calibrated on 2022) besides the census. The check must flag exactly the plant-campaigns of
+// planted signal 5 (data/example/expected_signals.yaml, `population_check`), and the estimates
+// must carry the population they used.
+TEST(pipeline, population_check_on_the_example_finds_the_changed_catchment) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    const pipeline::context ctx = pipeline::load_context(root() + "/config/example-population.yaml", {store, {}, false});
+    (void)pipeline::ingest(ctx);
+    const pipeline::estimate_stage_summary e = pipeline::estimate(ctx);
+
+    std::set<std::pair<std::string, std::string>> want;
+    const YAML::Node doc = YAML::LoadFile(root() + "/data/example/expected_signals.yaml");
+    for (const auto& p : doc["population_check"]) want.emplace(p["site"].as<std::string>(), p["campaign"].as<std::string>());
+    ASSERT_EQ(want.size(), 4u);
+
+    const io::store_contents c = io::read_store(store);
+    EXPECT_EQ(c.water_quality.size(), 420u);
+    std::set<std::pair<std::string, std::string>> departs;
+    std::size_t used_rows = 0;
+    for (const auto& r : c.populations) {
+        if (r.role != "used") continue;
+        ++used_rows;
+        EXPECT_EQ(r.method, "combined") << r.site_id << " " << r.campaign;  // census, NH4-N and cotinine everywhere
+        EXPECT_FALSE(std::isnan(r.ratio)) << r.site_id << " " << r.campaign;
+        if (r.departs) departs.emplace(r.site_id, r.campaign);
+    }
+    EXPECT_EQ(used_rows, 5u * 12u);  // every plant in every campaign
+    EXPECT_EQ(departs, want);
+    EXPECT_EQ(e.population_warnings.size(), 4u);
+
+    // The indices use the combined population: LS-WWTP-03 in 2024Q4 is served by ~57 000 people
+    // (60% of 95 000); the census (rsd 0.12) pulls the combination up, but far below the census.
+    for (const auto& camp : c.campaigns) {
+        if (camp.scope != "site" || camp.id != "LS-WWTP-03" || camp.campaign != "2024Q4" || camp.analyte != "methamphetamine") continue;
+        EXPECT_EQ(camp.population_method, "combined");
+        EXPECT_GT(camp.population, 60000.0);
+        EXPECT_LT(camp.population, 75000.0);
+    }
+    for (const auto& d : c.daily)
+        if (d.site_kind == "wwtp" && !d.drug.empty()) {
+            EXPECT_EQ(d.population_method, "combined");
+        }
+}
+
+TEST(pipeline, census_only_config_keeps_census_populations) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    const pipeline::context ctx = context_for(store);
+    (void)pipeline::ingest(ctx);
+    (void)pipeline::estimate(ctx);
+    const io::store_contents c = io::read_store(store);
+    EXPECT_EQ(c.water_quality.size(), 420u);  // stored, not used
+    EXPECT_TRUE(c.populations.empty());
+    for (const auto& camp : c.campaigns)
+        if (camp.scope == "site" && camp.id == "LS-WWTP-03") {
+            EXPECT_EQ(camp.population, 95000.0);
+            EXPECT_EQ(camp.population_method, "census");
+        }
+}

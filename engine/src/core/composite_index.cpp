@@ -66,6 +66,7 @@ composite_result composite_index(const std::vector<campaign_estimate>& estimates
         double value = 0.0, low = 0.0, high = 0.0;
         std::size_t parts = 0, n_samples = 0, n_censored = 0;
         double population = nan;
+        std::string population_method;
     };
     std::map<std::pair<std::string, std::string>, acc> sums;
     for (const auto& c : estimates) {
@@ -80,6 +81,7 @@ composite_result composite_index(const std::vector<campaign_estimate>& estimates
             a.n_samples += c.n_samples;
             a.n_censored += c.n_censored;
             a.population = c.population;
+            a.population_method = c.population_method;
             ++a.parts;
         }
     }
@@ -95,6 +97,7 @@ composite_result composite_index(const std::vector<campaign_estimate>& estimates
         r.n_samples = a.n_samples;
         r.n_censored = a.n_censored;
         r.population = a.population;
+        r.population_method = a.population_method;
         r.censoring = std::string("composite:") + std::string(to_string(o.method));
         const bool complete = a.parts == o.drugs.size();
         r.consumption_mean = complete ? a.value : nan;
