@@ -714,8 +714,9 @@ def verify():
 #   LS-WWTP-02 methamphetamine rise: the planted campaign means rise strictly, so from the 6th
 #   campaign on S = n(n-1)/2; at n = 6, var(S) = 6*5*17/18 = 28.33, Z = (15 - 1)/5.32 = 2.63,
 #   p = 0.0085 < 0.05 -> alert in every campaign from 2023Q2; the rise is ~+45%/year.
-# - rolling_baseline (robust z on ln values over the previous 8 campaigns) on the venue spike:
-#   ~8000 ng/L against a baseline of ~100 ng/L is ln(80) = 4.4 floored-SD (0.8) units = z > 4.
+# - rolling_baseline (robust z on ln values over the previous 8 campaigns) on the venue spike,
+#   followed on the screening index (ketamine per cotinine): ~8000 ng/L against a baseline of
+#   ~100-200 ng/L-equivalent is ln(~40) = 3.7 floored-SD (0.8) units = z ~4.6 > alert_z 4.2.
 # - rolling_baseline on the dumping plant's ketamine in the dumping campaign: one day at 10x
 #   lifts the campaign mean to ~2x the baseline, z far above 4 with the plant's small MAD.
 DETECTOR_FLAGS = (

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
 
     const auto add_filters = [&](CLI::App* c) {
         c->add_option("table", table, "batches, samples, sites, flows, water_quality, estimates_daily, estimates_campaign, populations, "
-                                      "summaries, detections, flags, flag_history, runs");
+                                      "summaries, detections, flags, flag_history, runs; or venues (the venue rows of "
+                                      "estimates_campaign: screening values)");
         add_config(c, false);
         c->add_option("--site", filter.site, "only this site (or district/city id)");
         c->add_option("--drug", filter.drug, "only this drug or analyte");

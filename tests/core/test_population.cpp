@@ -251,3 +251,34 @@ TEST(Population, ResolvePopulationsPerPlantAndCampaign) {
         EXPECT_FALSE(p.checked);
     }
 }
+
+// The campaign mean of a venue's indices: one sample gives back that sample's interval exactly
+// (σ² = σ_F² + σ_E², the Fenton–Wilkinson moments of a single log-normal); samples without
+// analysis error keep only the shared factor: v·exp(±z σ_F) (σ_F² = ln(1 + 0.25²) + ln(1 + 0.30²)).
+TEST(VenueIndex, CampaignMeanHandWorked) {
+    wbe::venue_index_inputs in;
+    in.residue = concentration(500);
+    in.cotinine = concentration(2000);
+    in.cf = 5.0;
+    in.cot.cigarettes_per_person_day = 2.5;
+    in.cot.rsd = 0.30;
+    const auto one = wbe::biomarker_normalised_index(in);
+    const auto m1 = wbe::venue_campaign_mean({one.value}, in);
+    EXPECT_EQ(m1.n, 1u);
+    EXPECT_NEAR(m1.mean, 437.5, 1e-9);
+    EXPECT_NEAR(m1.lower, one.lower, 1e-9);
+    EXPECT_NEAR(m1.upper, one.upper, 1e-9);
+    // Two samples: the independent analysis errors partly average out, the shared factor not.
+    const auto m2 = wbe::venue_campaign_mean({437.5, 437.5}, in);
+    EXPECT_LT(m2.upper - m2.lower, m1.upper - m1.lower);
+    in.rsd_residue_analysis = in.rsd_cotinine_analysis = 0.0;
+    const auto shared_only = wbe::venue_campaign_mean({437.5, 437.5, 437.5}, in);
+    const double sigma_f = std::sqrt(std::log1p(0.25 * 0.25) + std::log1p(0.30 * 0.30));
+    EXPECT_NEAR(shared_only.lower, 437.5 * std::exp(-1.959963984540054 * sigma_f), 1e-9);
+    EXPECT_NEAR(shared_only.upper, 437.5 * std::exp(1.959963984540054 * sigma_f), 1e-9);
+    EXPECT_GT(m2.upper - m2.lower, shared_only.upper - shared_only.lower);
+    // No value: NaN, n = 0.
+    const auto none = wbe::venue_campaign_mean({}, in);
+    EXPECT_EQ(none.n, 0u);
+    EXPECT_TRUE(std::isnan(none.mean));
+}

@@ -309,3 +309,23 @@ TEST(Threshold, NamesAndParsers) {
 }
 
 }  // namespace
+
+// Venues have their own threshold keys on the screening index (`metric: screening`); the flag
+// says what the value is.
+TEST(Threshold, VenueScreeningMetric) {
+    auto c = site_estimate("V1", "venue", std::numeric_limits<double>::quiet_NaN(), "ketamine", "ketamine");
+    c.screening_mean = 520.0;
+    c.conc_mean = 80.0;
+    auto r = rule("ketamine", 300, 1000, "venue");
+    r.what = wbe::metric::screening;
+    const auto flags = wbe::evaluate_thresholds({c}, {r});
+    ASSERT_EQ(flags.size(), 1u);
+    EXPECT_EQ(flags[0].level, wbe::flag_level::watch);
+    EXPECT_EQ(flags[0].value, 520.0);
+    EXPECT_EQ(flags[0].unit, "mg/day/1000 PE (screening)");
+    wbe::metric m{};
+    ASSERT_TRUE(wbe::parse_metric("screening", m));
+    EXPECT_EQ(m, wbe::metric::screening);
+    // A plant has no screening value: the rule does not fire on it.
+    EXPECT_TRUE(wbe::evaluate_thresholds({site_estimate("P1", "wwtp", 5000.0, "ketamine", "ketamine")}, {r}).empty());
+}

@@ -131,7 +131,7 @@ TEST(run_config, unknown_top_level_key) {
     const wbe::test::temp_dir dir("config");
     const std::string path = write(dir, "c.yaml", config("colour: red\n"));
     EXPECT_EQ(error_of(path), path + ":4:1: colour = \"\": unknown key in run config (allowed: name, city, store, inputs, "
-                                     "models, censoring, campaign, corrections, thresholds, uncertainty, composites, population)");
+                                     "models, censoring, campaign, corrections, thresholds, uncertainty, composites, population, venues)");
 }
 
 TEST(run_config, missing_required_key) {
@@ -550,11 +550,22 @@ TEST(run_config, composites_are_read_and_checked) {
 
 TEST(run_config, population_section) {
     const wbe::test::temp_dir dir("config");
-    // Absent: census only, no constants read.
+    // Absent: census only. The constants are still read, for the venue screening index.
     wbe::io::run_config c = load_run_config(write(dir, "a.yaml", config("")));
     EXPECT_TRUE(c.population.census);
     EXPECT_FALSE(c.population.hydrochemical || c.population.cotinine);
+    EXPECT_EQ(c.population_constants, root() + "/models/population/constants.yaml");
+    EXPECT_TRUE(c.estimate.venue_screening.enabled);
+    EXPECT_EQ(c.estimate.venue_screening.mg_cotinine_per_cigarette, 0.14);
+    // Switched off, nothing is read.
+    c = load_run_config(write(dir, "off.yaml", config("venues: {screening_index: false}\n")));
+    EXPECT_FALSE(c.estimate.venue_screening.enabled);
     EXPECT_TRUE(c.population_constants.empty());
+    // Asked for without a constants file: an error at the key.
+    const std::string bare = write(dir, "bare.yaml", "store: s.h5\nmodels:\n  dir: " + dir.file("nomodels") +
+                                                         "\nvenues: {screening_index: true}\n");
+    EXPECT_EQ(error_of(bare), bare + ":4:27: screening_index = true: the screening index needs the population constants (" +
+                                  dir.file("nomodels") + "/population/constants.yaml)");
     // Every key; the constants default to <models.dir>/population/constants.yaml.
     c = load_run_config(write(dir, "b.yaml", config("population:\n"
                                                      "  estimators: [hydrochemical, cotinine]\n"

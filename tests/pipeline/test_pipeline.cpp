@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "test_support.hpp"
 #include "wbe/core/errors.hpp"
+#include "wbe/pipeline/tables.hpp"
 #include "wbe/version.hpp"
 
 namespace {
@@ -625,4 +627,51 @@ TEST(pipeline, census_only_config_keeps_census_populations) {
             EXPECT_EQ(camp.population, 95000.0);
             EXPECT_EQ(camp.population_method, "census");
         }
+}
+
+// Venue samples carry the screening index (venue_index.hpp), labelled `screening`, never a
+// consumption. One sample worked from the stored raw results: ketamine / cotinine × 2.5
+// cigarettes × 0.14 mg × 1000 (sites.yaml smoking_rate; models/population/constants.yaml) ×
+// CF 1/0.20 = 5 (models/ketamine.yaml).
+TEST(pipeline, venue_samples_get_a_labelled_screening_index) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    const pipeline::context ctx = context_for(store);
+    (void)pipeline::ingest(ctx);
+    (void)pipeline::estimate(ctx);
+    const io::store_contents c = io::read_store(store);
+    std::map<std::pair<std::string, std::string>, double> raw;  // (sample, analyte) → ng/L
+    for (const auto& r : c.samples)
+        if (!r.conc.censored()) raw[{r.sample_id, r.analyte}] = r.conc.value;
+    std::size_t checked = 0;
+    for (const auto& d : c.daily) {
+        if (d.site_kind != "venue") {
+            EXPECT_TRUE(std::isnan(d.screening_index));
+            continue;
+        }
+        if (d.analyte != "ketamine" || d.qual != qualifier::detected) continue;
+        const double want = raw.at({d.sample_id, "ketamine"}) / raw.at({d.sample_id, "cotinine"}) * 2.5 * 0.14 * 1000.0 * 5.0;
+        EXPECT_NEAR(d.screening_index, want, 1e-9 * want) << d.sample_id;
+        EXPECT_LT(d.screening_lower, d.screening_index);
+        EXPECT_GT(d.screening_upper, d.screening_index);
+        EXPECT_TRUE(std::isnan(d.consumption));  // never a consumption
+        ++checked;
+    }
+    EXPECT_GT(checked, 100u);
+    std::size_t venue_rows = 0;
+    for (const auto& camp : c.campaigns) {
+        if (camp.site_kind != "venue" || camp.drug.empty()) continue;
+        ++venue_rows;
+        EXPECT_TRUE(std::isfinite(camp.screening_mean)) << camp.id << " " << camp.drug << " " << camp.campaign;
+        EXPECT_TRUE(std::isnan(camp.consumption_mean));
+        EXPECT_EQ(value_kind(camp.site_kind, camp.drug), "screening");
+    }
+    EXPECT_EQ(venue_rows, 20u * 12u * 7u);  // 20 venues × 12 campaigns × 7 drugs
+    // The stored label, and `wbe show venues` as a table of its own.
+    const io::raw_table daily = io::read_raw_table(store, "estimates_daily");
+    const auto kind_col = std::find_if(daily.columns.begin(), daily.columns.end(), [](const auto& col) { return col.name == "value_kind"; });
+    ASSERT_NE(kind_col, daily.columns.end());
+    const pipeline::text_table venues = pipeline::store_table(store, "venues", {"LS-V-09", "ketamine", "2024Q2", ""}, false);
+    ASSERT_EQ(venues.rows.size(), 1u);
+    EXPECT_EQ(venues.rows[0].back(), "screening");
 }

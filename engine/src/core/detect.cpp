@@ -12,18 +12,20 @@ namespace wbe {
 namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// The series metric of a site estimate: plants' drugs in consumption, everything else in
-// concentration (venues have no flow or population).
+// The series metric of a site estimate: plants' drugs in consumption; venues' drugs in their
+// screening index when the run computes one (venue_index.hpp), else concentration; everything
+// else in concentration.
 bool uses_consumption(const campaign_estimate& c) { return c.site_kind == "wwtp" && !c.drug.empty(); }
+bool uses_screening(const campaign_estimate& c, bool screening) { return screening && c.site_kind == "venue" && !c.drug.empty(); }
 
-detectors::observation observe(const campaign_estimate& c) {
+detectors::observation observe(const campaign_estimate& c, bool screening) {
     detectors::observation o;
     o.campaign = c.campaign;
     const campaign_time t = time_of_campaign(c.campaign);
     o.time = t.time;
     o.season = t.season;
     const bool cons = uses_consumption(c);
-    o.value = cons ? c.consumption_mean : c.conc_mean;
+    o.value = cons ? c.consumption_mean : uses_screening(c, screening) ? c.screening_mean : c.conc_mean;
     if (c.n_censored > 0) {
         // Censored days leave the value between all non-detects at 0 and all at their limit.
         o.censored = true;
@@ -43,20 +45,27 @@ flag to_flag(const detection_record& r) {
     f.level = r.level == "alert" ? flag_level::alert : flag_level::watch;
     f.value = r.value;
     f.reference = r.upper_bound;
-    f.unit = r.metric == "consumption" ? "mg/day/1000 inh" : r.metric == "index" ? "" : "ng/L";
+    f.unit = r.metric == "consumption" ? "mg/day/1000 inh"
+             : r.metric == "index"     ? ""
+             : r.metric == "screening" ? "mg/day/1000 PE (screening)"
+                                       : "ng/L";
     f.explanation = r.detector + ": " + r.reason;
     return f;
 }
 
-detection_record record_of(const campaign_estimate& c, const std::string& detector, const detectors::campaign_result& r) {
+detection_record record_of(const campaign_estimate& c, const std::string& detector, const detectors::campaign_result& r,
+                           bool screening) {
     detection_record d;
     d.site_id = c.id;
     d.site_kind = c.site_kind;
     d.drug = c.drug.empty() ? c.analyte : c.drug;
     d.campaign = c.campaign;
     d.detector = detector;
-    d.metric = c.censoring.rfind("composite:", 0) == 0 ? "index" : uses_consumption(c) ? "consumption" : "concentration";
-    d.value = uses_consumption(c) ? c.consumption_mean : c.conc_mean;
+    d.metric = c.censoring.rfind("composite:", 0) == 0 ? "index"
+               : uses_consumption(c)                   ? "consumption"
+               : uses_screening(c, screening)          ? "screening"
+                                                       : "concentration";
+    d.value = uses_consumption(c) ? c.consumption_mean : uses_screening(c, screening) ? c.screening_mean : c.conc_mean;
     d.expected = r.expected;
     d.upper_bound = r.upper_bound;
     d.statistic = r.statistic;
@@ -64,6 +73,11 @@ detection_record record_of(const campaign_estimate& c, const std::string& detect
     d.level = std::string(detectors::to_string(r.level));
     d.reason = r.reason;
     return d;
+}
+// A venue series (or cross-section) is followed on the screening index when the run computed
+// one for any of its campaigns: one unit for the whole series, gaps where it is missing.
+bool any_screening(const std::vector<const campaign_estimate*>& rows) {
+    return std::any_of(rows.begin(), rows.end(), [](const campaign_estimate* c) { return std::isfinite(c->screening_mean); });
 }
 }  // namespace
 
@@ -108,12 +122,13 @@ detection_output run_detectors(const std::vector<campaign_estimate>& estimates, 
         if (ds.empty()) continue;
         std::sort(rows.begin(), rows.end(), [](const campaign_estimate* a, const campaign_estimate* b) { return a->campaign < b->campaign; });
         detectors::series ser;
-        for (const campaign_estimate* c : rows) ser.campaigns.push_back(observe(*c));
+        const bool screening = any_screening(rows);
+        for (const campaign_estimate* c : rows) ser.campaigns.push_back(observe(*c, screening));
         for (const auto& d : ds) {
             if (d.series) {
                 const detectors::detection det = d.series->run(ser, detectors::explain::all);
                 for (std::size_t i = 0; i < det.campaigns.size() && i < rows.size(); ++i)
-                    out.records.push_back(record_of(*rows[i], d.name, det.campaigns[i]));
+                    out.records.push_back(record_of(*rows[i], d.name, det.campaigns[i], screening));
             } else if (d.cross) {
                 const std::string group = s.kind + (s.venue_type.empty() ? "" : "/" + s.venue_type);
                 for (const campaign_estimate* c : rows) {
@@ -127,8 +142,9 @@ detection_output run_detectors(const std::vector<campaign_estimate>& estimates, 
     for (const auto& [key, e] : crosses) {
         detectors::cross_section cs;
         cs.campaign = std::get<2>(key);
+        const bool screening = any_screening(e.members);
         for (const campaign_estimate* c : e.members) {
-            const detectors::observation o = observe(*c);
+            const detectors::observation o = observe(*c, screening);
             detectors::peer p;
             p.site_id = c->id;
             p.group = std::get<3>(key);
@@ -141,7 +157,7 @@ detection_output run_detectors(const std::vector<campaign_estimate>& estimates, 
         const detectors::detection det = e.detector->run(cs, detectors::explain::all);
         for (const auto& r : det.campaigns) {
             const auto it = std::find_if(e.members.begin(), e.members.end(), [&](const campaign_estimate* c) { return c->id == r.site_id; });
-            if (it != e.members.end()) out.records.push_back(record_of(**it, std::get<0>(key), r));
+            if (it != e.members.end()) out.records.push_back(record_of(**it, std::get<0>(key), r, screening));
         }
     }
     for (const auto& r : out.records)

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "wbe/core/back_calculation.hpp"
+#include "wbe/core/venue_index.hpp"
 #include "wbe/core/censored_summary.hpp"
 #include "wbe/core/monte_carlo.hpp"
 #include "wbe/core/rng.hpp"
@@ -113,16 +114,21 @@ void apply_summary(campaign_estimate& c, const std::vector<left_censored>& value
 
 group_summary::group_summary() : detection_frequency(nan), mean(nan), median(nan) {}
 
+std::string_view value_kind(std::string_view site_kind, std::string_view drug) noexcept {
+    if (drug.empty()) return "concentration";
+    return site_kind == "venue" ? "screening" : "consumption";
+}
+
 daily_estimate::daily_estimate()
     : conc_ng_per_l(nan), flow_m3_per_day(nan), load_mg_per_day(nan), population(nan), pnl(nan), consumption(nan),
-      doses(nan), consumption_median(nan), consumption_lower(nan), consumption_upper(nan) {}
+      doses(nan), consumption_median(nan), consumption_lower(nan), consumption_upper(nan), screening_index(nan), screening_lower(nan), screening_upper(nan) {}
 
 campaign_estimate::campaign_estimate()
     : conc_mean(nan), load_mean(nan), population(nan), pnl_mean(nan), consumption_mean(nan), doses_mean(nan),
       consumption_weekday(nan), consumption_weekend(nan), consumption_censored_low(nan), consumption_censored_high(nan),
       uncertainty("none"), consumption_mc_mean(nan), consumption_sd(nan), consumption_median(nan), consumption_lower(nan),
       consumption_upper(nan), p_exceed_watch(nan), p_exceed_alert(nan), threshold_watch(nan), threshold_alert(nan),
-      detection_frequency(nan), censored_mean(nan), censored_median(nan) {}
+      detection_frequency(nan), censored_mean(nan), censored_median(nan), screening_mean(nan), screening_lower(nan), screening_upper(nan) {}
 
 estimate_result estimate(const std::vector<site>& sites, const std::vector<assay_result>& results,
                          const std::vector<flow_record>& flows, const model_set& models,
@@ -238,10 +244,53 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         }
     }
 
+    // --- venue screening index ----------------------------------------------------------------
+    // Per venue sample: each drug residue against the cotinine of the same sample (venue_index.hpp).
+    const venue_screening_options& vs = options.venue_screening;
+    const auto screening_inputs = [&](const site& s, const residue_model& m) {
+        venue_index_inputs in;
+        in.cf = m.cf();
+        in.cot.cigarettes_per_person_day = s.smoking_rate;
+        in.cot.mg_cotinine_per_cigarette = vs.mg_cotinine_per_cigarette;
+        in.cot.rsd = vs.excretion_rsd;
+        const resolved_components rc = resolve_components(options.uncertainty, m, s, std::string());
+        const auto rsd_of = [](const factor_distribution& f, double fallback) {
+            return f.family == distribution_family::fixed ? 0.0 : std::isnan(f.rsd) ? fallback : f.rsd;
+        };
+        in.rsd_residue_analysis = rsd_of(rc.analysis, in.rsd_residue_analysis);
+        in.rsd_cotinine_analysis = in.rsd_residue_analysis;
+        in.rsd_cf = rsd_of(rc.excretion, in.rsd_cf);
+        return in;
+    };
+    if (vs.enabled) {
+        std::map<std::pair<std::string, std::string>, double> cotinine_of;  // (site, sample) → ng/L, quantified
+        for (const auto& r : results)
+            if (r.analyte == vs.cotinine_residue && !r.conc.censored() && r.conc.value > 0.0)
+                cotinine_of[{r.site_id, r.sample_id}] = r.conc.value;
+        for (auto& d : out.daily) {
+            if (d.site_kind != "venue" || d.drug.empty()) continue;
+            const site& s = *site_by_id.at(d.site_id);
+            const residue_model& m = *models.find(d.analyte);
+            const auto cot = cotinine_of.find({d.site_id, d.sample_id});
+            if (cot == cotinine_of.end() || !(s.smoking_rate > 0.0) || std::isnan(d.conc_ng_per_l)) {
+                d.note = cot == cotinine_of.end() ? "no screening index: no quantified cotinine in this sample"
+                                                  : "no screening index: the site has no smoking_rate";
+                continue;
+            }
+            venue_index_inputs in = screening_inputs(s, m);
+            in.residue = concentration(d.conc_ng_per_l);
+            in.cotinine = concentration(cot->second);
+            const venue_index v = biomarker_normalised_index(in, options.uncertainty.mc.interval);
+            d.screening_index = v.value;
+            d.screening_lower = v.lower;
+            d.screening_upper = v.upper;
+        }
+    }
+
     // --- campaigns per site ------------------------------------------------------------------
     struct group {
         std::vector<day_number> days;
-        std::vector<double> conc, load, pnl, cons, doses, cons_low, cons_high;
+        std::vector<double> conc, load, pnl, cons, doses, cons_low, cons_high, screening;
         std::vector<left_censored> censored_values;  // consumption (plants) or concentration (venues)
         std::size_t n_censored = 0;
         std::set<std::string> rules;
@@ -253,6 +302,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         if (!g.first) g.first = &d;
         g.days.push_back(d.day);
         g.conc.push_back(d.conc_ng_per_l);
+        if (!std::isnan(d.screening_index)) g.screening.push_back(d.screening_index);
         g.load.push_back(d.load_mg_per_day);
         g.pnl.push_back(d.pnl);
         g.cons.push_back(d.consumption);
@@ -317,6 +367,14 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         // The plant's population, not the first day's: a first day without flow has none.
         if (site_by_id.at(c.id)->is_plant()) std::tie(c.population, c.population_method) = population_for(*site_by_id.at(c.id), c.campaign);
         apply_summary(c, g.censored_values, options.censored_summary);
+        if (!g.screening.empty()) {
+            const site& s = *site_by_id.at(c.id);
+            const venue_campaign_index v =
+                venue_campaign_mean(g.screening, screening_inputs(s, *models.find(c.analyte)), options.uncertainty.mc.interval);
+            c.screening_mean = v.mean;
+            c.screening_lower = v.lower;
+            c.screening_upper = v.upper;
+        }
         out.campaigns.push_back(std::move(c));
     }
 

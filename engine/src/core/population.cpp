@@ -360,4 +360,41 @@ venue_index biomarker_normalised_index(const venue_index_inputs& in, double inte
     return v;
 }
 
+venue_campaign_index venue_campaign_mean(const std::vector<double>& daily_values, const venue_index_inputs& in, double interval) {
+    require(interval > 0.0 && interval < 1.0, "interval = " + format_number(interval) + ": must be in (0, 1)");
+    venue_campaign_index r;
+    double s1 = 0.0, sq = 0.0;
+    for (double v : daily_values) {
+        if (!(v >= 0.0)) continue;
+        s1 += v;
+        sq += v * v;
+        ++r.n;
+    }
+    if (r.n == 0) {
+        r.mean = r.lower = r.upper = nan;
+        return r;
+    }
+    const double n = static_cast<double>(r.n);
+    r.mean = s1 / n;
+    const double var_f = std::log1p(in.rsd_cf * in.rsd_cf) + std::log1p(in.cot.rsd * in.cot.rsd);
+    const double var_e = std::log1p(in.rsd_residue_analysis * in.rsd_residue_analysis) +
+                         std::log1p(in.rsd_cotinine_analysis * in.rsd_cotinine_analysis);
+    // Daily medians v_i: E[v_i E_i] = v_i e^{σ_E²/2}, E[(v_i E_i)²] = v_i² e^{2σ_E²}; F likewise.
+    const double ee1 = std::exp(0.5 * var_e), ee2 = std::exp(2.0 * var_e);
+    const double ef1 = std::exp(0.5 * var_f), ef2 = std::exp(2.0 * var_f);
+    const double m1 = ef1 * ee1 * s1 / n;
+    const double m2 = ef2 * (ee2 * sq + ee1 * ee1 * (s1 * s1 - sq)) / (n * n);
+    if (!(m1 > 0.0)) {
+        r.lower = r.upper = r.mean;
+        return r;
+    }
+    const double sigma2 = std::max(0.0, std::log(m2 / (m1 * m1)));
+    const double mu = std::log(m1) - 0.5 * sigma2;
+    static const boost::math::normal_distribution<double> std_normal;
+    const double z = boost::math::quantile(std_normal, 0.5 * (1.0 + interval));
+    r.lower = std::exp(mu - z * std::sqrt(sigma2));
+    r.upper = std::exp(mu + z * std::sqrt(sigma2));
+    return r;
+}
+
 }  // namespace wbe

@@ -20,6 +20,7 @@ double value_of(const campaign_estimate& c, metric m) {
         case metric::consumption: return c.consumption_mean;
         case metric::doses: return c.doses_mean;
         case metric::index: return c.consumption_mean;  // a composite keeps its value there
+        case metric::screening: return c.screening_mean;
     }
     return nan;
 }
@@ -199,6 +200,7 @@ std::string_view to_string(metric m) noexcept {
         case metric::consumption: return "consumption";
         case metric::doses: return "doses";
         case metric::index: return "index";
+        case metric::screening: return "screening";
     }
     return "";
 }
@@ -211,12 +213,14 @@ std::string_view unit_of(metric m) noexcept {
         case metric::consumption: return "mg/day/1000 inh";
         case metric::doses: return "doses/day/1000 inh";
         case metric::index: return "";  // a composite's own unit (doses/day/1000 inh or points)
+        case metric::screening: return "mg/day/1000 PE (screening)";
     }
     return "";
 }
 
 bool parse_metric(std::string_view t, metric& out) noexcept {
-    for (metric m : {metric::concentration, metric::load, metric::pnl, metric::consumption, metric::doses, metric::index})
+    for (metric m : {metric::concentration, metric::load, metric::pnl, metric::consumption, metric::doses, metric::index,
+                     metric::screening})
         if (to_string(m) == t) {
             out = m;
             return true;

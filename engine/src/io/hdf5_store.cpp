@@ -261,6 +261,10 @@ std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
             F<R>("consumption_median", &R::consumption_median),
             F<R>("consumption_lower", &R::consumption_lower),
             F<R>("consumption_upper", &R::consumption_upper),
+            F<R>("screening_index", &R::screening_index),
+            F<R>("screening_lower", &R::screening_lower),
+            F<R>("screening_upper", &R::screening_upper),
+            S<R>("value_kind", 16, [](const R& r) { return std::string(value_kind(r.site_kind, r.drug)); }, [](R&, std::string) {}),
             S<R>("note", 64, &R::note),
             S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
 }
@@ -305,6 +309,10 @@ std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_s
             F<R>("censored_mean", &R::censored_mean),
             F<R>("censored_median", &R::censored_median),
             S<R>("censored_note", 160, &R::censored_note),
+            F<R>("screening_mean", &R::screening_mean),
+            F<R>("screening_lower", &R::screening_lower),
+            F<R>("screening_upper", &R::screening_upper),
+            S<R>("value_kind", 16, [](const R& r) { return std::string(value_kind(r.site_kind, r.drug)); }, [](R&, std::string) {}),
             S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
 }
 

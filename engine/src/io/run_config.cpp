@@ -336,7 +336,7 @@ run_config load_run_config(const std::string& path) {
     const YAML::Node n = y.load_text(text);
     y.check_map(n, "run config",
                 {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds", "uncertainty",
-                 "composites", "population"},
+                 "composites", "population", "venues"},
                 {"store", "models"});
     const fs::path base = fs::path(path).parent_path();
     run_config c;
@@ -392,6 +392,32 @@ run_config load_run_config(const std::string& path) {
     if (c.estimate.uncertainty.defaults.population.family == distribution_family::lognormal)
         c.population.census_rsd = c.estimate.uncertainty.defaults.population.rsd;
     if (const YAML::Node pop = n["population"]; pop) read_population(y, pop, base, c);
+
+    // Venue screening index: on by default when the population constants can be read.
+    bool screening = true;
+    bool asked = false;
+    if (const YAML::Node v = n["venues"]; v) {
+        y.check_map(v, "venues", {"screening_index"});
+        screening = y.boolean_or(v, "screening_index", true);
+        asked = screening && v["screening_index"];
+    }
+    if (screening) {
+        const std::string file = c.population_constants.empty()
+                                     ? (fs::path(c.models_dir) / "population" / "constants.yaml").string()
+                                     : c.population_constants;
+        if (fs::exists(file)) {
+            if (c.population_constants.empty()) {
+                c.population_constants = file;
+                c.population.constants = load_population_constants(file);
+            }
+            c.estimate.venue_screening.enabled = true;
+            c.estimate.venue_screening.mg_cotinine_per_cigarette = c.population.constants.mg_cotinine_per_cigarette;
+            c.estimate.venue_screening.excretion_rsd = c.population.constants.cotinine_rsd;
+        } else if (asked) {
+            y.fail(n["venues"]["screening_index"], "screening_index", "true",
+                   "the screening index needs the population constants (" + file + ")");
+        }
+    }
 
     if (const YAML::Node list = n["composites"]; list) {
         if (!list.IsSequence()) y.fail(list, "composites", "", "composites must be a list");

@@ -51,7 +51,8 @@ sites_file read_yaml(const std::string& path) {
     out.source = path;
     out.content_hash = detail::content_hash(text);
     out.city = y.string_or(root, "city", "");
-    // The province's smoking rate for every plant that does not give its own.
+    // The province's smoking rate for every site that does not give its own (plants: cotinine
+    // population; venues: the screening index).
     const double smoking_rate = y.number_or(root, "smoking_rate", std::numeric_limits<double>::quiet_NaN());
     if (root["smoking_rate"] && !(smoking_rate > 0.0))
         y.fail(root["smoking_rate"], "smoking_rate", root["smoking_rate"].Scalar(), "smoking_rate (cigarettes per person and day) must be > 0");
@@ -74,7 +75,7 @@ sites_file read_yaml(const std::string& path) {
         s.population_rsd = y.number_or(n, "population_rsd", s.population_rsd);
         s.population_method = y.string_or(n, "population_method", s.kind == "wwtp" ? "census" : "");
         s.residence_time_h = y.number_or(n, "residence_time_h", s.residence_time_h);
-        s.smoking_rate = y.number_or(n, "smoking_rate", s.kind == "wwtp" ? smoking_rate : s.smoking_rate);
+        s.smoking_rate = y.number_or(n, "smoking_rate", smoking_rate);
         s.domestic_fraction = y.number_or(n, "domestic_fraction", s.domestic_fraction);
         // Report the value as written (empty when the key is missing), not as re-formatted.
         check_site(s, [&](const std::string& key, const std::string&, const std::string& rule) {

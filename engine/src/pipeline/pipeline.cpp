@@ -1,6 +1,7 @@
 #include "wbe/pipeline/pipeline.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -357,6 +358,8 @@ run_summary run(const context& ctx) {
         if (c.campaign == s.latest_campaign && c.site_kind == "wwtp" && c.scope != "district" && !c.drug.empty() &&
             c.censoring.rfind("composite:", 0) != 0)
             s.latest.push_back(c);
+    for (const auto& c : store.campaigns)
+        if (c.campaign == s.latest_campaign && c.site_kind == "venue" && std::isfinite(c.screening_mean)) s.latest_venues.push_back(c);
     return s;
 }
 

@@ -73,10 +73,92 @@ std::string format_overview(const run_summary& s) {
     return out;
 }
 
+// Venues of the newest campaign × drugs: the screening index (mg/day/1000 person-equivalents),
+// the highest first, and a label that says what it is not.
+std::string format_venues(const run_summary& s, std::size_t shown) {
+    std::vector<std::string> drugs;
+    std::map<std::string, std::map<std::string, const campaign_estimate*>> by_venue;  // venue → drug → row
+    std::map<std::string, double> top;
+    for (const auto& c : s.latest_venues) {
+        if (std::find(drugs.begin(), drugs.end(), c.drug) == drugs.end()) drugs.push_back(c.drug);
+        by_venue[c.id][c.drug] = &c;
+        top[c.id] = std::max(top[c.id], c.screening_mean);
+    }
+    std::map<std::string, double> drug_top;
+    for (const auto& c : s.latest_venues) drug_top[c.drug] = std::max(drug_top[c.drug], c.screening_mean);
+    std::sort(drugs.begin(), drugs.end(), [&](const std::string& a, const std::string& b) {
+        return drug_top[a] > drug_top[b] || (drug_top[a] == drug_top[b] && a < b);
+    });
+    std::vector<std::string> venues;
+    for (const auto& [v, _] : by_venue) venues.push_back(v);
+    std::stable_sort(venues.begin(), venues.end(), [&](const std::string& a, const std::string& b) { return top[a] > top[b]; });
+    text_table t;
+    t.header = {"venue"};
+    for (const auto& d : drugs) t.header.push_back(d);
+    for (std::size_t i = 0; i < venues.size() && i < shown; ++i) {
+        std::vector<std::string> row{venues[i]};
+        for (const auto& d : drugs) {
+            const auto it = by_venue[venues[i]].find(d);
+            if (it == by_venue[venues[i]].end()) {
+                row.emplace_back();
+                continue;
+            }
+            const campaign_estimate& c = *it->second;
+            std::string cell = fmt::format("{:.3g}", c.screening_mean);
+            if (!std::isnan(c.screening_lower)) cell += fmt::format(" ({:.3g}-{:.3g})", c.screening_lower, c.screening_upper);
+            if (c.n_censored > 0) cell += "*";
+            row.push_back(cell);
+        }
+        t.rows.push_back(std::move(row));
+    }
+    std::string out = fmt::format(
+        "Venues in {}: screening index (mg/day/1000 person-equivalents: drug per cotinine in the same grab sample, "
+        "with {:g}% intervals) — a screening value, not a consumption; highest {} of {}:\n",
+        s.latest_campaign, 100.0 * s.interval, std::min(shown, venues.size()), venues.size());
+    out += format_table(t);
+    return out;
+}
+
+}  // namespace
+
+namespace {
+
+// `venues`: the venue rows of estimates_campaign, as a table of their own, labelled as screening
+// values (never consumption).
+io::raw_table venue_view(const std::string& store_path) {
+    const io::raw_table all = io::read_raw_table(store_path, "estimates_campaign");
+    const auto col = [&](const char* name) -> const io::column_data& {
+        for (const auto& c : all.columns)
+            if (c.name == name) return c;
+        throw store_error(store_path + ": table estimates_campaign has no column " + name + " (re-run `wbe estimate`)");
+    };
+    const io::column_data& kind = col("value_kind");
+    std::vector<std::size_t> rows;
+    for (std::size_t r = 0; r < all.rows; ++r)
+        if (kind.texts[r] == "screening") rows.push_back(r);
+    io::raw_table v;
+    v.name = "venues";
+    v.rows = rows.size();
+    for (const char* name : {"id", "campaign", "drug", "n_samples", "n_censored", "conc_mean_ng_per_l", "screening_mean",
+                             "screening_lower", "screening_upper", "value_kind"}) {
+        const io::column_data& src = col(name);
+        io::column_data c;
+        c.name = std::string(name) == "id" ? "site_id" : name;
+        c.kind = src.kind;
+        for (std::size_t r : rows) {
+            if (src.kind == io::column_data::type::number) c.numbers.push_back(src.numbers[r]);
+            else if (src.kind == io::column_data::type::integer) c.integers.push_back(src.integers[r]);
+            else c.texts.push_back(src.texts[r]);
+        }
+        v.columns.push_back(std::move(c));
+    }
+    return v;
+}
+
 }  // namespace
 
 text_table store_table(const std::string& store_path, const std::string& table, const table_filter& filter, bool full) {
-    const io::raw_table raw = io::read_raw_table(store_path, table);
+    const io::raw_table raw = table == "venues" ? venue_view(store_path) : io::read_raw_table(store_path, table);
     text_table t;
     for (const auto& c : raw.columns) t.header.push_back(c.name);
     const auto column = [&](std::initializer_list<const char*> names) -> const io::column_data* {
@@ -225,6 +307,7 @@ std::string format_run_summary(const run_summary& s, const context& ctx) {
                        s.flags.n_alert, s.flags.n_watch, ctx.config.thresholds.size(), ctx.config.ratios.size(),
                        detectors.empty() ? std::string() : " and the detectors " + detectors, ctx.config.thresholds_source);
     if (!s.latest.empty()) out += format_overview(s) + '\n';
+    if (!s.latest_venues.empty()) out += format_venues(s, 5) + '\n';
     if (s.flag_list.empty()) {
         out += "No site is flagged.\n";
     } else {

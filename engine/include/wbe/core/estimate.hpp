@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wbe/core/analyte_model.hpp"
@@ -19,6 +20,15 @@
 
 namespace wbe {
 
+/// The venue screening index (venue_index.hpp): per venue sample with a drug residue and a
+/// quantified cotinine in the same sample, mg/day/1000 person-equivalents.
+struct venue_screening_options {
+    bool enabled = false;
+    double mg_cotinine_per_cigarette = 0.14;  ///< models/population/constants.yaml
+    double excretion_rsd = 0.30;              ///< RSD of the per-person cotinine excretion (ditto)
+    std::string cotinine_residue = "cotinine";
+};
+
 struct estimate_options {
     substitution_policy censoring{};                     ///< default `<LOD` → LOD/2, `<LOQ` → LOQ/2
     campaign_period period = campaign_period::quarter;
@@ -26,6 +36,7 @@ struct estimate_options {
     bool sorption_correction = false;    ///< L / (1 − f_sorb) with the model's sorbed fraction
     bool in_sewer_correction = false;    ///< first order with the model half-life and the site residence time
     uncertainty_options uncertainty;     ///< method none by default: deterministic only
+    venue_screening_options venue_screening;  ///< off by default
     /// Method choice for the censored-data summaries. Kaplan–Meier is *restricted* here (the
     /// mass below the smallest detect sits at the smallest limit, not at the smallest detect):
     /// a non-detect cannot exceed its limit, and the unrestricted variant can put a campaign's
@@ -61,9 +72,19 @@ struct daily_estimate {
     double consumption_median;  ///< uncertainty of `consumption` (NaN without it)
     double consumption_lower;   ///< lower end of the central interval
     double consumption_upper;   ///< upper end of the central interval
+    /// Venues: the screening index (venue_index.hpp), mg/day/1000 person-equivalents — not a
+    /// consumption — and its central interval; NaN without a quantified cotinine or a smoking rate.
+    double screening_index;
+    double screening_lower;
+    double screening_upper;
 
     daily_estimate();
 };
+
+/// What a row's index is: "consumption" (a plant's drug: per capita), "screening" (a venue's
+/// drug: concentration and the screening index, never a consumption) or "concentration" (a
+/// non-marker residue such as cotinine or norketamine). Stored beside every estimate.
+[[nodiscard]] std::string_view value_kind(std::string_view site_kind, std::string_view drug) noexcept;
 
 /// One site (or district, or the city) × residue × campaign.
 struct campaign_estimate {
@@ -111,6 +132,11 @@ struct campaign_estimate {
     double censored_mean;
     double censored_median;
     std::string censored_note;
+    /// Venues: the mean of the samples' screening indices and its central interval
+    /// (venue_campaign_mean); NaN elsewhere.
+    double screening_mean;
+    double screening_lower;
+    double screening_upper;
 
     campaign_estimate();
 };

@@ -16,7 +16,8 @@ namespace wbe {
 enum class flag_level { none, watch, alert };
 /// Which index of a campaign estimate a rule looks at.
 /// `index` is the value of a composite index (composite_index.hpp), in the composite's own unit.
-enum class metric { concentration, load, pnl, consumption, doses, index };
+/// `screening`: a venue's screening index (venue_index.hpp), mg/day/1000 person-equivalents.
+enum class metric { concentration, load, pnl, consumption, doses, index, screening };
 
 /// `drug` (a drug name or residue id) at sites of `site_kind` (`wwtp`, `venue`, or `any`):
 /// watch when the campaign value ≥ `watch`, alert when ≥ `alert` (either may be NaN = unused).

@@ -19,7 +19,9 @@
 /// and the CF — so ln index is normal with σ² = Σ ln(1 + RSD_i²) (science.md §3), and the
 /// interval is exp(ln index ± z σ).
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "wbe/core/population.hpp"
 #include "wbe/core/units.hpp"
@@ -48,5 +50,20 @@ struct venue_index {
 /// @throws numerical_error for a non-positive cotinine concentration, a negative residue, a
 /// non-positive CF, smoking rate or mg per cigarette, a negative RSD or interval outside (0, 1).
 [[nodiscard]] venue_index biomarker_normalised_index(const venue_index_inputs& in, double interval = 0.95);
+
+/// The campaign mean of a venue's daily indices with its central interval. The samples share the
+/// per-person cotinine excretion and the CF (one log-normal factor F, σ_F² = ln(1 + rsd_cot²) +
+/// ln(1 + rsd_cf²)); their analysis errors are independent (E_i, σ_E² = ln(1 + rsd_r²) +
+/// ln(1 + rsd_c²)). The mean M = F × (1/n) Σ v_i E_i, with v_i the daily medians, is approximated
+/// by the log-normal of the same first two moments (Fenton–Wilkinson), exactly as
+/// `analytic_uncertainty` (monte_carlo.hpp) does for a plant's campaign mean.
+struct venue_campaign_index {
+    double mean = 0.0;    ///< mean of the daily medians (the point value reported)
+    double lower = 0.0;
+    double upper = 0.0;
+    std::size_t n = 0;
+};
+[[nodiscard]] venue_campaign_index venue_campaign_mean(const std::vector<double>& daily_values, const venue_index_inputs& shared,
+                                                        double interval = 0.95);
 
 }  // namespace wbe

@@ -48,6 +48,7 @@ struct run_summary {
     std::vector<wbe::flag> flag_list;  ///< the stored flags, newest campaign first
     std::string latest_campaign;       ///< newest campaign with estimates
     std::vector<campaign_estimate> latest;  ///< its plant and city rows (for the overview)
+    std::vector<campaign_estimate> latest_venues;  ///< its venue rows with a screening index
     double interval = 0.95;                 ///< central interval of the uncertainty columns
 };
 
