@@ -258,6 +258,7 @@ THRESHOLDS = {   # (drug, site kind) -> (watch, alert); plants: mg/day/1000, ven
 }
 DUMPING_RATIO = 20.0                # possible_dumping: ketamine/norketamine > 20 (both detected)
 MAX_NORMAL_RATIO = 15.0             # every other sample with both detected stays <= 15
+MAX_METH_AMP_RATIO = 30.0           # METH/AMP on every sample (the rule fires above 40)
 THRESHOLD_MARGIN = 0.03             # every campaign mean stays >= 3% away from every threshold
 MAX_NORMAL_PLANT = {"methamphetamine": 140.0, "ketamine": 60.0}
 MIN_CENSORED_SHARE = 0.70           # plants: mdma and benzoylecgonine rows censored
@@ -699,6 +700,13 @@ def verify():
 
     for drug, (n_cens, n) in censored.items():
         assert n_cens / n >= MIN_CENSORED_SHARE, f"plant {drug}: only {n_cens}/{n} censored"
+
+    # The METH/AMP dumping rule (config/thresholds.yaml, > 40; metabolism gives 4-20) must not
+    # fire anywhere: every sample with both detected stays below 30.
+    for sid, s in samples.items():
+        m, a = s.get("methamphetamine"), s.get("amphetamine")
+        if m is not None and a is not None:
+            assert m / a <= MAX_METH_AMP_RATIO, f"{sid}: methamphetamine/amphetamine {m / a:.1f}"
 
     assert len(dump_dates) == 1, dump_dates
     expected = set(planted_flags(dump_dates[0]))
