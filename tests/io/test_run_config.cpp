@@ -82,13 +82,16 @@ TEST(run_config, example_config) {
     EXPECT_EQ(c.thresholds[3].site_kind, "venue");
     EXPECT_EQ(c.thresholds[3].what, wbe::metric::concentration);
     EXPECT_EQ(c.thresholds[3].alert, 4000.0);
-    ASSERT_EQ(c.ratios.size(), 1u);
+    ASSERT_EQ(c.ratios.size(), 2u);
     EXPECT_EQ(c.ratios[0].name, "possible_dumping");
     EXPECT_EQ(c.ratios[0].numerator, "ketamine");
     EXPECT_EQ(c.ratios[0].denominator, "norketamine");
     EXPECT_EQ(c.ratios[0].above, 20.0);
     EXPECT_EQ(c.ratios[0].site_kind, "any");
     EXPECT_EQ(c.ratios[0].level, wbe::flag_level::watch);
+    EXPECT_EQ(c.ratios[1].numerator, "methamphetamine");
+    EXPECT_EQ(c.ratios[1].denominator, "amphetamine");
+    EXPECT_EQ(c.ratios[1].above, 40.0);
 
     EXPECT_EQ(c.hash.size(), 32u);
     EXPECT_EQ(load_run_config(path).hash, c.hash);
