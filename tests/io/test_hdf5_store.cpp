@@ -198,6 +198,7 @@ store_contents tiny_contents() {
     r.n_flags = 2;
     r.unconfirmed = "methamphetamine.drug.dose,ketamine.drug.excretion_fraction";
     r.summary = "1 results, 1 censored, 0 without flow";
+    r.populations = "T-P1 combined";
     c.runs.push_back(r);
     return c;
 }
@@ -367,6 +368,7 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_EQ(x.n_flags, y.n_flags);
         EXPECT_EQ(x.unconfirmed, y.unconfirmed);
         EXPECT_EQ(x.summary, y.summary);
+        EXPECT_EQ(x.populations, y.populations);
     }
 }
 
@@ -646,6 +648,7 @@ TEST(hdf5_store, frozen_schema_v1_file_still_opens) {
     }
     for (auto& d : v1.daily) d.population_method.clear();
     for (auto& c : v1.campaigns) c.population_method.clear();
+    for (auto& r : v1.runs) r.populations.clear();
     expect_same(read_store(path), v1);
 }
 

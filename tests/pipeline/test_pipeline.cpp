@@ -598,6 +598,9 @@ TEST(pipeline, population_check_on_the_example_finds_the_changed_catchment) {
     EXPECT_EQ(used_rows, 5u * 12u);  // every plant in every campaign
     EXPECT_EQ(departs, want);
     EXPECT_EQ(e.population_warnings.size(), 4u);
+    // The run record names the estimator each plant used.
+    EXPECT_EQ(c.runs.back().populations,
+              "LS-WWTP-01 combined; LS-WWTP-02 combined; LS-WWTP-03 combined; LS-WWTP-04 combined; LS-WWTP-05 combined");
 
     // The indices use the combined population: LS-WWTP-03 in 2024Q4 is served by ~57 000 people
     // (60% of 95 000); the census (rsd 0.12) pulls the combination up, but far below the census.

@@ -371,7 +371,8 @@ const std::vector<field<run_record>>& run_fields() {
         I64<R>("draws", &R::draws),             F<R>("interval", &R::interval),
         I64<R>("n_daily", &R::n_daily),
         I64<R>("n_campaign", &R::n_campaign),   I64<R>("n_flags", &R::n_flags),
-        S<R>("unconfirmed", 1024, &R::unconfirmed), S<R>("summary", 512, &R::summary)};
+        S<R>("unconfirmed", 1024, &R::unconfirmed), S<R>("summary", 512, &R::summary),
+        S<R>("populations", 512, &R::populations)};
     return f;
 }
 

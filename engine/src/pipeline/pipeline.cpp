@@ -213,6 +213,18 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
     estimate_stage_summary out{std::move(r.summary), ctx.models.name, {}};
     for (const auto& sp : r.populations)
         if (sp.checked && sp.check.departs) out.population_warnings.push_back(sp.site_id + " " + sp.campaign + ": " + sp.check.reason);
+    std::map<std::string, std::map<std::string, std::set<std::string>>> methods;  // plant → method → campaigns
+    for (const auto& c : store.campaigns)
+        if (c.scope == "site" && c.site_kind == "wwtp" && !c.population_method.empty())
+            methods[c.id][c.population_method].insert(c.campaign);
+    for (const auto& [site, m] : methods) {
+        std::string text = site + " ";
+        if (m.size() == 1) text += m.begin()->first;
+        else
+            for (const auto& [method, campaigns] : m)
+                text += (text.back() == ' ' ? "" : ", ") + method + " x" + std::to_string(campaigns.size());
+        out.population_methods += (out.population_methods.empty() ? "" : "; ") + text;
+    }
     return out;
 }
 
@@ -241,6 +253,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 void record_estimate(io::run_record& r, const estimate_stage_summary& e) {
+    r.populations = e.population_methods;
     r.n_daily = static_cast<std::int64_t>(e.core.n_daily);
     r.n_campaign = static_cast<std::int64_t>(e.core.n_campaign);
     r.unconfirmed = join(e.core.unconfirmed_parameters, ",");

@@ -58,6 +58,7 @@ struct run_record {
     std::int64_t n_flags = 0;
     std::string unconfirmed;  ///< unconfirmed model parameters used, comma-separated
     std::string summary;      ///< one-line summary (counts, warnings)
+    std::string populations;  ///< population estimator per plant, e.g. "LS-WWTP-01 combined; LS-WWTP-02 census" (estimate runs)
 };
 
 /// Everything a store holds, in memory.

@@ -31,6 +31,10 @@ struct estimate_stage_summary {
     /// Plants whose estimated population departs from the census beyond the config's factor:
     /// "site campaign: estimated … is 1.42 x the census …".
     std::vector<std::string> population_warnings;
+    /// The population estimator each plant used: "LS-WWTP-01 combined; …" ("census" for all
+    /// when the config has no `population:` section); a plant whose method changed between
+    /// campaigns lists each with its count, e.g. "combined x11, census x1".
+    std::string population_methods;
 };
 
 struct flag_summary {
