@@ -598,6 +598,17 @@ TEST(pipeline, population_check_on_the_example_finds_the_changed_catchment) {
     EXPECT_EQ(used_rows, 5u * 12u);  // every plant in every campaign
     EXPECT_EQ(departs, want);
     EXPECT_EQ(e.population_warnings.size(), 4u);
+    // Flagging turns each departure into a `population_check` watch flag, and nothing else
+    // changes: the planted threshold, ratio and detector flags stay as they are.
+    (void)pipeline::flag(ctx);
+    std::set<std::pair<std::string, std::string>> flagged;
+    for (const auto& f : io::read_store(store).flags)
+        if (f.rule == "population_check") {
+            EXPECT_EQ(f.level, flag_level::watch);
+            EXPECT_EQ(f.drug, "(population)");
+            flagged.emplace(f.site_id, f.campaign);
+        }
+    EXPECT_EQ(flagged, want);
     // The run record names the estimator each plant used.
     EXPECT_EQ(c.runs.back().populations,
               "LS-WWTP-01 combined; LS-WWTP-02 combined; LS-WWTP-03 combined; LS-WWTP-04 combined; LS-WWTP-05 combined");

@@ -275,6 +275,24 @@ evaluated_flags evaluate_flags(const io::store_contents& store, const context& c
         flags.insert(flags.end(), std::make_move_iterator(d.flags.begin()), std::make_move_iterator(d.flags.end()));
         out.detections = std::move(d.records);
     }
+    // The population check of the stored estimates (populations table): a watch flag per plant
+    // and campaign whose estimated population departs from its census beyond the config's factor.
+    for (const auto& p : store.populations) {
+        if (p.role != "used" || p.departs == 0) continue;
+        wbe::flag f;
+        f.site_id = p.site_id;
+        f.site_kind = "wwtp";
+        f.drug = "(population)";
+        f.campaign = p.campaign;
+        f.rule = "population_check";
+        f.level = flag_level::watch;
+        f.value = p.ratio;
+        f.reference = ctx.config.population.check_factor;
+        f.unit = "x census";
+        f.explanation = "population_check: " + p.note +
+                        "; a misreported flow or a changed catchment? indices use the estimate, not the census";
+        flags.push_back(std::move(f));
+    }
     out.flags = sorted_flags(std::move(flags));
     return out;
 }
