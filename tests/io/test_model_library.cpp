@@ -286,8 +286,8 @@ TEST(population_constants, errors_name_file_line_column) {
         return std::string("<no error>");
     };
     const std::string ok = "{value: 60, rsd: 0.25, unit: g/person/day, source: \"x\", evidence: confirmed}";
-    EXPECT_EQ(error_of("per_capita_loads:\n  TN: " + ok + "\n"),
-              ":2:3: per_capita_loads = TN: parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+    EXPECT_EQ(error_of("per_capita_loads:\n  TX: " + ok + "\n"),
+              ":2:3: per_capita_loads = TX: parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
     EXPECT_EQ(error_of("per_capita_loads:\n  COD: {value: 120, rsd: 0.25, unit: g/day, source: \"x\", evidence: confirmed}\n"),
               ":2:38: unit = g/day: unit must be g/person/day");
     EXPECT_EQ(error_of("per_capita_loads:\n  COD: {value: 120, unit: g/person/day, source: \"x\", evidence: confirmed}\n"),

@@ -594,8 +594,8 @@ TEST(run_config, population_errors) {
     EXPECT_EQ(error_of(path), path + ":6:23: from = 2022-13-01: from must be a date written YYYY-MM-DD");
     path = write(dir, "c.yaml", config("population:\n  estimators: [cotinine]\n  check_factor: 1\n"));
     EXPECT_EQ(error_of(path), path + ":6:17: check_factor = 1: check_factor must be > 1 (or 0: no check)");
-    path = write(dir, "d.yaml", config("population:\n  estimators: [hydrochemical]\n  parameters: [TN]\n"));
-    EXPECT_EQ(error_of(path), path + ":6:16: parameters = TN: parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+    path = write(dir, "d.yaml", config("population:\n  estimators: [hydrochemical]\n  parameters: [TX]\n"));
+    EXPECT_EQ(error_of(path), path + ":6:16: parameters = TX: parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
     path = write(dir, "e.yaml", config("population:\n  estimators: []\n"));
     EXPECT_EQ(error_of(path), path + ":5:15: estimators = \"\": estimators must be a non-empty list of census, hydrochemical, cotinine");
 }

@@ -110,18 +110,18 @@ TEST(water_quality_csv, bad_date) {
               "wq.csv:3:2: date = 15/02/2024: date must be a calendar date written YYYY-MM-DD");
 }
 
-TEST(water_quality_csv, total_nitrogen_is_not_tkn) {
-    EXPECT_EQ(problem("P-1,2024-02-15,TN,52,mg/L\n"),
-              "wq.csv:3:3: parameter = TN: TN (total nitrogen) is not TKN; give TKN or NH4-N");
-    EXPECT_EQ(problem("P-1,2024-02-15,tn,52,mg/L\n"),
-              "wq.csv:3:3: parameter = tn: TN (total nitrogen) is not TKN; give TKN or NH4-N");
+TEST(water_quality_csv, total_nitrogen_is_its_own_parameter_not_tkn) {
+    const auto f = wbe::io::parse_water_quality(header + "P-1,2024-02-15,tn,52,mg/L\nP-1,2024-02-15,TKN,48,mg/L\n", "wq.csv", options());
+    ASSERT_EQ(f.records.size(), 2u);
+    EXPECT_EQ(f.records[0].parameter, "TN");
+    EXPECT_EQ(f.records[1].parameter, "TKN");
 }
 
 TEST(water_quality_csv, unknown_parameter) {
     EXPECT_EQ(problem("P-1,2024-02-15,TSS,200,mg/L\n"),
-              "wq.csv:3:3: parameter = TSS: parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+              "wq.csv:3:3: parameter = TSS: parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
     EXPECT_EQ(problem("P-1,2024-02-15,,200,mg/L\n"),
-              "wq.csv:3:3: parameter = \"\": parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+              "wq.csv:3:3: parameter = \"\": parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
 }
 
 TEST(water_quality_csv, negative_and_zero_value) {
@@ -175,14 +175,14 @@ TEST(water_quality_csv, header_problems) {
 TEST(water_quality_csv, all_problems_together) {
     EXPECT_EQ(problems(header +
                        "P-1,2024-02-14,COD,-1,mg/L\n"
-                       "P-9,2024-02-15,TN,52,mg/L\n"
+                       "P-9,2024-02-15,TX,52,mg/L\n"
                        "P-1,2024-02-16,TP,5,ppm\n"
                        "P-1,2024-02-17,NH4-N,30,mg/L\n"
                        "P-1,2024-02-17,NH3-N,30,mg/L\n"),
               (std::vector<std::string>{
                   "wq.csv:2:4: value = -1: value must be > 0",
                   "wq.csv:3:1: site_id = P-9: unknown site (not in the sites table)",
-                  "wq.csv:3:3: parameter = TN: TN (total nitrogen) is not TKN; give TKN or NH4-N",
+                  "wq.csv:3:3: parameter = TX: parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP",
                   "wq.csv:4:5: unit = ppm: unit must be mg/L (or g/m3)",
                   "wq.csv:6:3: parameter = NH3-N: duplicate value: the same site, date and parameter are on line 5"}));
 }

@@ -295,9 +295,9 @@ void read_population(const detail::yaml_reader& y, const YAML::Node& n, const fs
         else y.fail(e, "estimators", name, "estimator must be census, hydrochemical or cotinine");
     }
     for (const auto& p : y.strings(n, "parameters")) {
-        if (p != "NH4-N" && p != "COD" && p != "BOD5" && p != "TKN" && p != "TP") {
+        if (p != "NH4-N" && p != "COD" && p != "BOD5" && p != "TKN" && p != "TN" && p != "TP") {
             for (const auto& e : n["parameters"])
-                if (e.Scalar() == p) y.fail(e, "parameters", p, "parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+                if (e.Scalar() == p) y.fail(e, "parameters", p, "parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
         }
         o.parameters.push_back(p);
     }

@@ -25,7 +25,7 @@ struct parameter_spelling {
     std::string_view lower;
     std::string_view canonical;
 };
-constexpr std::array<parameter_spelling, 10> parameter_spellings{{{"nh4-n", "NH4-N"},
+constexpr std::array<parameter_spelling, 11> parameter_spellings{{{"nh4-n", "NH4-N"},
                                                                   {"nh4n", "NH4-N"},
                                                                   {"nh3-n", "NH4-N"},
                                                                   {"cod", "COD"},
@@ -34,6 +34,7 @@ constexpr std::array<parameter_spelling, 10> parameter_spellings{{{"nh4-n", "NH4
                                                                   {"bod", "BOD5"},
                                                                   {"bod5", "BOD5"},
                                                                   {"tkn", "TKN"},
+                                                                  {"tn", "TN"},
                                                                   {"tp", "TP"}}};
 
 std::string ascii_lower(std::string_view s) {
@@ -99,10 +100,10 @@ water_quality_file parse_water_quality(std::string_view text, const std::string&
         const auto day = parse_iso_date(field(c_date));
         if (!day) fail(c_date, "date must be a calendar date written YYYY-MM-DD");
         else w.day = *day;
-        // TN adds nitrate and nitrite to TKN; taking it for TKN would overstate the population.
+        // TN (total nitrogen) stays its own parameter: it adds nitrate and nitrite to TKN, so it
+        // has its own per-capita load (calibrated per plant), never TKN's.
         if (const auto p = canonical_parameter(field(c_parameter))) w.parameter = *p;
-        else if (ascii_lower(field(c_parameter)) == "tn") fail(c_parameter, "TN (total nitrogen) is not TKN; give TKN or NH4-N");
-        else fail(c_parameter, "parameter must be one of NH4-N, COD, BOD5, TKN, TP");
+        else fail(c_parameter, "parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
         // A zero concentration gives a zero load, from which no population can be estimated.
         const auto v = detail::parse_number(field(c_value));
         if (!v) fail(c_value, detail::looks_non_finite(field(c_value)) ? "value must be a finite number" : "value must be a number");

@@ -10,7 +10,7 @@
 /// | method        | population                                                         |
 /// |---------------|--------------------------------------------------------------------|
 /// | census        | the site's census / design figure (sites file)                     |
-/// | hydrochemical | P = C × Q / k: the day's load of a wastewater parameter (NH4-N, COD, BOD5, TKN, TP) over its per-capita load k (g/person/day), from the literature (models/population/) or calibrated per site on days with a trusted population |
+/// | hydrochemical | P = C × Q / k: the day's load of a wastewater parameter (NH4-N, COD, BOD5, TKN, TN, TP) over its per-capita load k (g/person/day), from the literature (models/population/) or calibrated per site on days with a trusted population |
 /// | cotinine      | P = C_cot × Q × f_dom / E: the cotinine load, as far as it is domestic (f_dom), over the cotinine excreted per person and day, E = cigarettes per person-day (provincial rate) × mg cotinine per cigarette (Chinese practice; science.md §4) |
 /// | combined      | inverse-variance weighting in log space over the methods available |
 ///
@@ -107,7 +107,7 @@ struct population_check {
 
 /// Literature constants of the estimators (models/population/constants.yaml).
 struct population_constants {
-    std::vector<per_capita_load> per_capita;  ///< by parameter: BOD5, COD, TKN, TP (NH4-N: calibrate)
+    std::vector<per_capita_load> per_capita;  ///< by parameter: BOD5, COD, TKN, TP (NH4-N, TN: calibrate)
     double mg_cotinine_per_cigarette = 0.14;
     std::string cotinine_source;
     double cotinine_rsd = 0.3;  ///< relative SD of a cotinine population estimate

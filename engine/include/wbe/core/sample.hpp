@@ -34,11 +34,11 @@ struct flow_record {
 };
 
 /// One day's value of a wastewater quality parameter at a plant, for population estimates
-/// (population.hpp): NH4-N, COD, BOD5, TKN or TP, in mg/L.
+/// (population.hpp): NH4-N, COD, BOD5, TKN, TN or TP, in mg/L.
 struct water_quality_record {
     std::string site_id;
     day_number day = 0;
-    std::string parameter;  ///< canonical spelling: "NH4-N", "COD", "BOD5", "TKN", "TP"
+    std::string parameter;  ///< canonical spelling: "NH4-N", "COD", "BOD5", "TKN", "TN", "TP"
     double mg_per_l = 0.0;
     std::string source;     ///< file the record came from
 };

@@ -16,7 +16,7 @@ namespace wbe::io {
 [[nodiscard]] model_set load_model_set(const std::string& dir, const std::string& set_name = "default");
 
 /// Reads the population estimators' constants (`models/population/constants.yaml`): keys
-/// `per_capita_loads` (NH4-N, COD, BOD5, TKN, TP: parameters in g/person/day with rsd) and
+/// `per_capita_loads` (NH4-N, COD, BOD5, TKN, TN, TP: parameters in g/person/day with rsd) and
 /// `cotinine` (`mg_per_cigarette` in mg, `population_rsd`); every value with its source and
 /// evidence. Throws config_error with file, line and column.
 [[nodiscard]] population_constants load_population_constants(const std::string& path);

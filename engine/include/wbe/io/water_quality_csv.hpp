@@ -2,7 +2,7 @@
 /// @file water_quality_csv.hpp
 /// Reads daily wastewater quality values of treatment plants (CSV `site_id, date, parameter,
 /// value, unit`, optional `notes`) for hydrochemical population estimates: NH4-N, COD, BOD5,
-/// TKN or TP in mg/L (= g/m³). Parameter spellings are folded to the canonical ones of
+/// TKN, TN or TP in mg/L (= g/m³). Parameter spellings are folded to the canonical ones of
 /// water_quality_record. All problems of a file are reported together.
 
 #include <functional>
