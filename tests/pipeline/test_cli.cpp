@@ -147,6 +147,18 @@ TEST(cli, run_show_and_export_on_the_example_city) {
     EXPECT_EQ(std::count(to_stdout.out.begin(), to_stdout.out.end(), '\n'), 3) << to_stdout.out;
     EXPECT_TRUE(contains(to_stdout.out, "2023-08-15")) << to_stdout.out;
 
+    // Venues: a table of their own in the run summary and in `wbe show venues`, labelled as
+    // screening values.
+    EXPECT_TRUE(contains(run.out, "screening index (mg/day/1000 person-equivalents")) << run.out;
+    EXPECT_TRUE(contains(run.out, "a screening value, not a consumption")) << run.out;
+    const cli_result venues = wbe_cli("show venues --store store.h5 --campaign 2024Q2 --drug ketamine -n 0", dir.path());
+    EXPECT_EQ(venues.code, 0) << venues.err;
+    EXPECT_EQ(venues.out.rfind("site_id  campaign  drug", 0), 0u) << venues.out;
+    EXPECT_EQ(std::count(venues.out.begin(), venues.out.end(), '\n'), 21) << venues.out;  // header + 20 venues
+    EXPECT_TRUE(contains(venues.out, "LS-V-09")) << venues.out;
+    EXPECT_FALSE(contains(venues.out, "LS-WWTP")) << venues.out;
+    EXPECT_TRUE(contains(venues.out, "screening\n")) << venues.out;
+
     const cli_result unknown = wbe_cli("show estimates --store store.h5", dir.path());
     EXPECT_EQ(unknown.code, 1);
     EXPECT_TRUE(contains(unknown.err, "unknown table 'estimates'")) << unknown.err;
