@@ -1,6 +1,8 @@
 #include "wbe/core/kaplan_meier.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -32,6 +34,27 @@ void plain_statistics(std::span<const left_censored> data, const kaplan_meier_op
     r.ucl = r.mean + t_quantile(options.confidence_level, x.size() - 1) * r.se_mean;
     r.median = detail::median_of(std::move(x));
     r.median_is_upper_bound = false;
+}
+
+// Values (≥ 0) with their censoring flag as one sortable key: the IEEE bits of a non-negative
+// double order like the values, so (bits << 1) | censored sorts by value (−0 and +0 become the
+// same key). Sorted by LSD radix, 8 bits a pass, a pass skipped when every key has the same byte
+// there (the exponent bytes of values of one magnitude): ~6× std::sort on 10⁶ values (bench/).
+void sort_keys(std::vector<std::uint64_t>& keys) {
+    std::vector<std::uint64_t> tmp(keys.size());
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        std::size_t count[256] = {};
+        for (std::uint64_t k : keys) ++count[(k >> shift) & 0xFF];
+        if (count[(keys.front() >> shift) & 0xFF] == keys.size()) continue;  // one byte value: nothing moves
+        std::size_t pos = 0;
+        for (std::size_t& c : count) {
+            const std::size_t n = c;
+            c = pos;
+            pos += n;
+        }
+        for (std::uint64_t k : keys) tmp[count[(k >> shift) & 0xFF]++] = k;
+        keys.swap(tmp);
+    }
 }
 
 }  // namespace
@@ -73,7 +96,10 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         return r;
     }
 
-    std::sort(x.begin(), x.end(), [](const left_censored& a, const left_censored& b) { return a.value < b.value; });
+    std::vector<std::uint64_t> keys(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        keys[i] = (std::bit_cast<std::uint64_t>(x[i].value) << 1) | (x[i].censored ? 1u : 0u);
+    sort_keys(keys);
 
     // Distinct values t_j with n_j = #{≤ t_j} and d_j = #{detected = t_j}.
     struct group {
@@ -82,11 +108,12 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         std::size_t detected;
     };
     std::vector<group> g;
-    for (std::size_t i = 0; i < x.size();) {
+    for (std::size_t i = 0; i < keys.size();) {
         std::size_t j = i;
         std::size_t d = 0;
-        while (j < x.size() && x[j].value == x[i].value) d += x[j++].censored ? 0 : 1;
-        g.push_back({x[i].value, j, d});
+        const std::uint64_t v = keys[i] >> 1;
+        while (j < keys.size() && (keys[j] >> 1) == v) d += (keys[j++] & 1u) ? 0 : 1;
+        g.push_back({std::bit_cast<double>(v), j, d});
         i = j;
     }
 
