@@ -135,6 +135,8 @@ store_contents tiny_contents() {
     d.load_mg_per_day = 9.259125;
     d.population = 50000;
     d.population_method = "census";
+    d.ratio_to = "norketamine";
+    d.ratio = 5.25;
     d.pnl = 0.185;
     d.consumption = 0.43;
     d.doses = nan;
@@ -303,6 +305,8 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_TRUE(same(x.load_mg_per_day, y.load_mg_per_day));
         EXPECT_TRUE(same(x.population, y.population));
         EXPECT_EQ(x.population_method, y.population_method);
+        EXPECT_EQ(x.ratio_to, y.ratio_to);
+        EXPECT_TRUE(same(x.ratio, y.ratio));
         EXPECT_TRUE(same(x.pnl, y.pnl));
         EXPECT_TRUE(same(x.consumption, y.consumption));
         EXPECT_TRUE(same(x.doses, y.doses));
@@ -646,7 +650,11 @@ TEST(hdf5_store, frozen_schema_v1_file_still_opens) {
         s.smoking_rate = nan;
         s.domestic_fraction = 1.0;
     }
-    for (auto& d : v1.daily) d.population_method.clear();
+    for (auto& d : v1.daily) {
+        d.population_method.clear();
+        d.ratio_to.clear();
+        d.ratio = nan;
+    }
     for (auto& c : v1.campaigns) c.population_method.clear();
     for (auto& r : v1.runs) r.populations.clear();
     expect_same(read_store(path), v1);

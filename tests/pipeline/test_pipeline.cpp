@@ -689,3 +689,36 @@ TEST(pipeline, venue_samples_get_a_labelled_screening_index) {
     ASSERT_EQ(venues.rows.size(), 1u);
     EXPECT_EQ(venues.rows[0].back(), "screening");
 }
+
+// Parent/metabolite ratios per sample (the pairs of the config's ratio rules): the planted
+// dumping sample's ketamine/norketamine is 59.4 (data/README.md, planted signal 3) and is kept on
+// its ketamine row; methamphetamine rows carry METH/AMP where both are quantified.
+TEST(pipeline, samples_carry_their_parent_metabolite_ratios) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    const pipeline::context ctx = context_for(store);
+    (void)pipeline::ingest(ctx);
+    (void)pipeline::estimate(ctx);
+    const io::store_contents c = io::read_store(store);
+    std::size_t meth_amp = 0, venue_ratios = 0;
+    bool dump_seen = false;
+    for (const auto& d : c.daily) {
+        if (d.sample_id == "LS-2023Q3-WWTP01-D5" && d.analyte == "ketamine") {
+            EXPECT_EQ(d.ratio_to, "norketamine");
+            EXPECT_NEAR(d.ratio, 59.4, 0.05);
+            dump_seen = true;
+        }
+        if (d.analyte == "methamphetamine" && d.ratio_to == "amphetamine") {
+            ++meth_amp;
+            EXPECT_GT(d.ratio, 0.0);
+            EXPECT_LE(d.ratio, 30.0);  // generate.py asserts <= 30 on every sample
+        }
+        if (d.site_kind == "venue" && !std::isnan(d.ratio)) ++venue_ratios;
+        if (d.analyte == "norketamine" || d.analyte == "cotinine") {
+            EXPECT_TRUE(std::isnan(d.ratio));
+        }
+    }
+    EXPECT_TRUE(dump_seen);
+    EXPECT_GT(meth_amp, 400u);
+    EXPECT_GT(venue_ratios, 100u);
+}

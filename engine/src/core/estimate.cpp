@@ -121,7 +121,7 @@ std::string_view value_kind(std::string_view site_kind, std::string_view drug) n
 
 daily_estimate::daily_estimate()
     : conc_ng_per_l(nan), flow_m3_per_day(nan), load_mg_per_day(nan), population(nan), pnl(nan), consumption(nan),
-      doses(nan), consumption_median(nan), consumption_lower(nan), consumption_upper(nan), screening_index(nan), screening_lower(nan), screening_upper(nan) {}
+      doses(nan), consumption_median(nan), consumption_lower(nan), consumption_upper(nan), screening_index(nan), screening_lower(nan), screening_upper(nan), ratio(nan) {}
 
 campaign_estimate::campaign_estimate()
     : conc_mean(nan), load_mean(nan), population(nan), pnl_mean(nan), consumption_mean(nan), doses_mean(nan),
@@ -240,6 +240,24 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
                 d.doses = to_doses(wbe::consumption(d.consumption), amp->dose_mg()).value();
                 d.note = "corrected: max(0, AMP - 0.09 x METH)";
                 ++sum.n_corrected_amphetamine;
+            }
+        }
+    }
+
+    // --- parent/metabolite ratios per sample ---------------------------------------------------
+    if (!options.ratio_pairs.empty()) {
+        std::map<std::tuple<std::string, std::string, std::string>, const daily_estimate*> by_sample;
+        for (const auto& d : out.daily) by_sample[{d.site_id, d.sample_id, d.analyte}] = &d;
+        for (auto& d : out.daily) {
+            if (d.qual != qualifier::detected) continue;
+            for (const auto& [num, den] : options.ratio_pairs) {
+                if (d.analyte != num) continue;
+                const auto it = by_sample.find({d.site_id, d.sample_id, den});
+                if (it != by_sample.end() && it->second->qual == qualifier::detected && it->second->conc_ng_per_l > 0.0) {
+                    d.ratio_to = den;
+                    d.ratio = d.conc_ng_per_l / it->second->conc_ng_per_l;
+                }
+                break;  // the residue's first pair
             }
         }
     }

@@ -265,6 +265,8 @@ std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
             F<R>("screening_lower", &R::screening_lower),
             F<R>("screening_upper", &R::screening_upper),
             S<R>("value_kind", 16, [](const R& r) { return std::string(value_kind(r.site_kind, r.drug)); }, [](R&, std::string) {}),
+            S<R>("ratio_to", 32, &R::ratio_to),
+            F<R>("ratio", &R::ratio),
             S<R>("note", 64, &R::note),
             S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
 }

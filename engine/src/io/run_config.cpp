@@ -469,6 +469,11 @@ run_config load_run_config(const std::string& path) {
         if (t.what == metric::consumption)
             c.estimate.uncertainty.thresholds.push_back({t.drug, t.site_kind, t.watch, t.alert});
     if (!c.population_constants.empty()) all += read_file(c.population_constants);  // its numbers shape the estimates
+    for (const auto& r : c.ratios) {
+        const std::pair<std::string, std::string> pair{r.numerator, r.denominator};
+        if (std::find(c.estimate.ratio_pairs.begin(), c.estimate.ratio_pairs.end(), pair) == c.estimate.ratio_pairs.end())
+            c.estimate.ratio_pairs.push_back(pair);
+    }
     c.hash = detail::content_hash(all);
     return c;
 }

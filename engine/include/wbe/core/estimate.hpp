@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wbe/core/analyte_model.hpp"
@@ -37,6 +38,10 @@ struct estimate_options {
     bool in_sewer_correction = false;    ///< first order with the model half-life and the site residence time
     uncertainty_options uncertainty;     ///< method none by default: deterministic only
     venue_screening_options venue_screening;  ///< off by default
+    /// Parent/metabolite pairs (numerator, denominator residue ids), e.g. ketamine/norketamine:
+    /// every sample where both are quantified records the ratio on the numerator's daily row
+    /// (the run config takes them from its ratio rules). A residue keeps its first pair.
+    std::vector<std::pair<std::string, std::string>> ratio_pairs;
     /// Method choice for the censored-data summaries. Kaplan–Meier is *restricted* here (the
     /// mass below the smallest detect sits at the smallest limit, not at the smallest detect):
     /// a non-detect cannot exceed its limit, and the unrestricted variant can put a campaign's
@@ -77,6 +82,8 @@ struct daily_estimate {
     double screening_index;
     double screening_lower;
     double screening_upper;
+    std::string ratio_to;  ///< the denominator of `ratio` (e.g. norketamine); empty when none
+    double ratio;          ///< this residue / `ratio_to` in the same sample, both quantified; NaN otherwise
 
     daily_estimate();
 };
