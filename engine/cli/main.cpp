@@ -67,6 +67,17 @@ int main(int argc, char** argv) {
     bool zero_loq = false;
     ingest->add_flag("--zero-means-below-loq", zero_loq,
                      "the batches write values below the LOQ as 0 (EUDA tables): read a 0 as <LOQ at the row's loq");
+    bool supersede = false;
+    std::string reason;
+    ingest->add_flag("--supersede", supersede,
+                     "a batch whose id is stored with other content replaces it (the old one stays on record); "
+                     "estimates and flags are recomputed");
+    ingest->add_option("--reason", reason, "why the corrected batch replaces the stored one (required with --supersede)");
+
+    auto* history = app.add_subcommand("history", "show a batch's lineage: every version of it with who, when and why");
+    std::string history_id;
+    history->add_option("batch_id", history_id, "batch id")->required();
+    add_config(history, false);
 
     auto* estimate = app.add_subcommand("estimate", "compute daily and campaign indices from the stored results");
     add_config(estimate, true);
@@ -117,7 +128,9 @@ int main(int argc, char** argv) {
             wbe::pipeline::init_store(store, city);
             std::cout << "created " << store << '\n';
         } else if (*ingest) {
-            const auto ctx = wbe::pipeline::load_context(config, over);
+            auto ctx = wbe::pipeline::load_context(config, over);
+            ctx.supersede = supersede;
+            ctx.reason = reason;
             const auto s = wbe::pipeline::ingest(ctx);
             std::cout << fmt::format("ingested {} batches ({} results) into {}; {} already stored; {} sites; flows +{} updated {}\n",
                                      s.added.size(), s.n_results, ctx.config.store, s.skipped.size(), s.n_sites,
@@ -125,6 +138,12 @@ int main(int argc, char** argv) {
             if (s.n_water_quality_added + s.n_water_quality_updated > 0)
                 std::cout << fmt::format("  water quality +{} updated {}\n", s.n_water_quality_added, s.n_water_quality_updated);
             for (const auto& k : s.skipped) std::cout << "  skipped (same content already stored): " << k << '\n';
+            for (const auto& k : s.superseded) std::cout << "  superseded: " << k << " (" << reason << ")\n";
+            if (s.recomputed) std::cout << "  estimates and flags recomputed\n";
+        } else if (*history) {
+            const auto t = wbe::pipeline::batch_history(store_path(), history_id);
+            if (t.rows.empty()) std::cout << "no batch " << history_id << " in the store\n";
+            else std::cout << wbe::pipeline::format_table(t, 0);
         } else if (*estimate) {
             const auto ctx = wbe::pipeline::load_context(config, over);
             const auto s = wbe::pipeline::estimate(ctx);

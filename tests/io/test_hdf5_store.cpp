@@ -50,6 +50,10 @@ store_contents tiny_contents() {
     b.batch_id = "T-2024Q2";
     b.status = "superseded";
     b.n_results = 0;
+    b.user = "lab";
+    b.reason = "value on line 2 re-read";
+    b.superseded_at = "2024-03-02T08:00:00Z";
+    b.superseded_by = "fedcba9876543210fedcba9876543210";
     c.batches.push_back(b);
 
     const qualifier quals[] = {qualifier::detected, qualifier::below_lod, qualifier::below_loq, qualifier::above_uloq};
@@ -218,6 +222,10 @@ void expect_same(const store_contents& a, const store_contents& b) {
         EXPECT_EQ(a.batches[i].ingested_at, b.batches[i].ingested_at);
         EXPECT_EQ(a.batches[i].status, b.batches[i].status);
         EXPECT_EQ(a.batches[i].n_results, b.batches[i].n_results);
+        EXPECT_EQ(a.batches[i].user, b.batches[i].user);
+        EXPECT_EQ(a.batches[i].reason, b.batches[i].reason);
+        EXPECT_EQ(a.batches[i].superseded_at, b.batches[i].superseded_at);
+        EXPECT_EQ(a.batches[i].superseded_by, b.batches[i].superseded_by);
     }
     ASSERT_EQ(a.samples.size(), b.samples.size());
     for (std::size_t i = 0; i < a.samples.size(); ++i) {
@@ -552,7 +560,8 @@ TEST(hdf5_store, read_raw_table_returns_typed_columns) {
     EXPECT_EQ(b.rows, 2u);
     std::vector<std::string> names;
     for (const auto& c : b.columns) names.push_back(c.name);
-    EXPECT_EQ(names, (std::vector<std::string>{"batch_id", "content_hash", "source", "ingested_at", "status", "n_results"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"batch_id", "content_hash", "source", "ingested_at", "status", "n_results", "user", "reason",
+                                        "superseded_at", "superseded_by"}));
     EXPECT_EQ(b.columns[0].kind, io::column_data::type::text);
     EXPECT_EQ(b.columns[0].texts, (std::vector<std::string>{"T-2024Q1", "T-2024Q2"}));
     EXPECT_EQ(b.columns[5].kind, io::column_data::type::integer);
@@ -657,6 +666,7 @@ TEST(hdf5_store, frozen_schema_v1_file_still_opens) {
     }
     for (auto& c : v1.campaigns) c.population_method.clear();
     for (auto& r : v1.runs) r.populations.clear();
+    for (auto& b : v1.batches) b.user = b.reason = b.superseded_at = b.superseded_by = "";
     expect_same(read_store(path), v1);
 }
 

@@ -55,7 +55,7 @@ std::string example_config() { return quoted(wbe::test::source_dir() + "/config/
 
 TEST(cli, every_subcommand_has_help) {
     const wbe::test::temp_dir dir("cli");
-    for (const std::string sub : {"", "init", "ingest", "estimate", "flag", "run", "show", "export"}) {
+    for (const std::string sub : {"", "init", "ingest", "estimate", "flag", "run", "show", "export", "history"}) {
         SCOPED_TRACE("wbe " + sub + " --help");
         const cli_result r = wbe_cli(sub + " --help", dir.path());
         EXPECT_EQ(r.code, 0) << r.err;
@@ -162,6 +162,26 @@ TEST(cli, run_show_and_export_on_the_example_city) {
     const cli_result unknown = wbe_cli("show estimates --store store.h5", dir.path());
     EXPECT_EQ(unknown.code, 1);
     EXPECT_TRUE(contains(unknown.err, "unknown table 'estimates'")) << unknown.err;
+}
+
+TEST(cli, supersede_and_history) {
+    const wbe::test::temp_dir dir("cli");
+    ASSERT_EQ(wbe_cli("ingest -c " + example_config() + " --store store.h5", dir.path()).code, 0);
+    std::string text = slurp(fs::path(wbe::test::source_dir()) / "data/example/batches/2022Q1.csv");
+    text.replace(text.find(",methamphetamine,143,"), 21, ",methamphetamine,430,");
+    std::ofstream(dir.path() / "fixed.csv", std::ios::binary) << text;
+    const cli_result refused = wbe_cli("ingest -c " + example_config() + " --store store.h5 fixed.csv", dir.path());
+    EXPECT_EQ(refused.code, 1);
+    EXPECT_TRUE(contains(refused.err, "ingest with --supersede --reason TEXT")) << refused.err;
+    const cli_result done = wbe_cli("ingest -c " + example_config() + " --store store.h5 --supersede --reason \"typo on line 2\" fixed.csv",
+                                    dir.path());
+    EXPECT_EQ(done.code, 0) << done.err;
+    EXPECT_TRUE(contains(done.out, "superseded: LS-2022Q1 (typo on line 2)")) << done.out;
+    const cli_result h = wbe_cli("history LS-2022Q1 --store store.h5", dir.path());
+    EXPECT_EQ(h.code, 0) << h.err;
+    EXPECT_TRUE(contains(h.out, "superseded")) << h.out;
+    EXPECT_TRUE(contains(h.out, "typo on line 2")) << h.out;
+    EXPECT_EQ(std::count(h.out.begin(), h.out.end(), '\n'), 3) << h.out;  // header + 2 versions
 }
 
 TEST(cli, a_store_that_is_not_hdf5_exits_1) {

@@ -32,7 +32,7 @@ std::string example_config() { return root() + "/config/example.yaml"; }
 std::string bad_batch() { return root() + "/data/example/bad_batch.csv"; }
 
 pipeline::context context_for(const std::string& store, std::vector<std::string> batches = {}) {
-    return pipeline::load_context(example_config(), {store, std::move(batches)});
+    return pipeline::load_context(example_config(), {store, std::move(batches), false});
 }
 
 std::string bytes_of(const std::string& path) {
@@ -178,10 +178,80 @@ TEST(pipeline, a_known_batch_id_with_other_content_is_an_error) {
         ASSERT_EQ(e.diagnostics().size(), 1u);
         EXPECT_EQ(e.first().to_string(),
                   corrected + ":2:1: batch_id = LS-2022Q1: batch id is already in the store with other content (from " +
-                      root() + "/data/example/batches/2022Q1.csv); a corrected batch must supersede it explicitly (not "
-                               "supported yet)");
+                      root() + "/data/example/batches/2022Q1.csv); to replace it with this corrected batch, ingest with "
+                               "--supersede --reason TEXT");
     }
     EXPECT_TRUE(bytes_of(store) == before);
+    // --supersede without a reason is refused too.
+    pipeline::context no_reason = context_for(store, {corrected});
+    no_reason.supersede = true;
+    EXPECT_THROW((void)pipeline::ingest(no_reason), input_error);
+    EXPECT_TRUE(bytes_of(store) == before);
+}
+
+// A corrected batch supersedes the stored one only when asked: its results replace the old
+// ones, the old record stays (superseded, with when and by what), the new one says who and why,
+// the estimates and flags are recomputed in the same write, `batch_history` shows the lineage,
+// and the old content sent again is recognised and skipped.
+TEST(pipeline, a_corrected_batch_supersedes_with_who_when_and_why) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    (void)pipeline::run(context_for(store));
+    const io::store_contents before = io::read_store(store);
+    std::string text = bytes_of(root() + "/data/example/batches/2022Q1.csv");
+    const std::size_t p = text.find(",methamphetamine,143,");
+    ASSERT_NE(p, std::string::npos);
+    text.replace(p, 21, ",methamphetamine,430,");  // a transcription error corrected: 143 -> 430
+    const std::string corrected = dir.file("2022Q1-corrected.csv");
+    std::ofstream(corrected, std::ios::binary) << text;
+
+    pipeline::context ctx = context_for(store, {corrected});
+    ctx.supersede = true;
+    ctx.reason = "lab re-read line 2: 430 ng/L, not 143";
+    const pipeline::ingest_summary s = pipeline::ingest(ctx);
+    EXPECT_EQ(s.superseded, (std::vector<std::string>{"LS-2022Q1"}));
+    EXPECT_TRUE(s.recomputed);
+
+    const io::store_contents after = io::read_store(store);
+    std::vector<const io::batch_record*> versions;
+    for (const auto& b : after.batches)
+        if (b.batch_id == "LS-2022Q1") versions.push_back(&b);
+    ASSERT_EQ(versions.size(), 2u);
+    EXPECT_EQ(versions[0]->status, "superseded");
+    EXPECT_EQ(versions[0]->superseded_by, versions[1]->content_hash);
+    EXPECT_FALSE(versions[0]->superseded_at.empty());
+    EXPECT_EQ(versions[1]->status, "active");
+    EXPECT_EQ(versions[1]->reason, ctx.reason);
+    EXPECT_FALSE(versions[1]->user.empty());
+    EXPECT_EQ(after.samples.size(), before.samples.size());  // replaced, not added
+    bool corrected_value = false;
+    for (const auto& r : after.samples)
+        if (r.batch_id == "LS-2022Q1" && r.analyte == "methamphetamine" && r.conc.value == 430.0) corrected_value = true;
+    EXPECT_TRUE(corrected_value);
+    // Recomputed: the affected plant's 2022Q1 methamphetamine mean changed, the flags were re-raised.
+    const auto mean_of = [](const io::store_contents& c) {
+        for (const auto& e : c.campaigns)
+            if (e.scope == "site" && e.id == "LS-WWTP-01" && e.campaign == "2022Q1" && e.analyte == "methamphetamine")
+                return e.consumption_mean;
+        return std::numeric_limits<double>::quiet_NaN();
+    };
+    EXPECT_GT(mean_of(after), mean_of(before));
+    EXPECT_EQ(after.flags.size(), before.flags.size());
+    EXPECT_EQ(after.runs.back().command, "ingest");
+    EXPECT_NE(after.runs.back().summary.find("superseded: LS-2022Q1 (" + ctx.reason + ")"), std::string::npos);
+
+    const pipeline::text_table h = pipeline::batch_history(store, "LS-2022Q1");
+    ASSERT_EQ(h.rows.size(), 2u);
+    EXPECT_EQ(h.rows[0][1], "superseded");
+    EXPECT_EQ(h.rows[1][1], "active");
+    EXPECT_EQ(h.rows[1][7], ctx.reason);
+
+    // The old content again: recognised (a superseded version) and skipped; nothing changes.
+    const std::string mid = bytes_of(store);
+    const pipeline::ingest_summary again = pipeline::ingest(context_for(store, {root() + "/data/example/batches/2022Q1.csv"}));
+    ASSERT_EQ(again.skipped.size(), 1u);
+    EXPECT_NE(again.skipped[0].find("a superseded version"), std::string::npos) << again.skipped[0];
+    EXPECT_EQ(io::read_store(store).samples.size(), after.samples.size());
 }
 
 TEST(pipeline, ingest_refuses_a_locked_store) {

@@ -153,7 +153,10 @@ const std::vector<field<batch_record>>& batch_fields() {
     using R = batch_record;
     static const std::vector<field<R>> f{S<R>("batch_id", 64, &R::batch_id), S<R>("content_hash", 32, &R::content_hash),
                                          S<R>("source", 256, &R::source), S<R>("ingested_at", 20, &R::ingested_at),
-                                         S<R>("status", 16, &R::status), I64<R>("n_results", &R::n_results)};
+                                         S<R>("status", 16, &R::status), I64<R>("n_results", &R::n_results),
+                                         S<R>("user", 64, &R::user), S<R>("reason", 256, &R::reason),
+                                         S<R>("superseded_at", 20, &R::superseded_at),
+                                         S<R>("superseded_by", 32, &R::superseded_by)};
     return f;
 }
 

@@ -1,6 +1,7 @@
 #include "wbe/pipeline/pipeline.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <map>
 #include <set>
@@ -97,7 +98,7 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
     std::unordered_map<std::string, const io::batch_record*> by_hash, by_id;
     for (const auto& b : store.batches) {
         by_hash[b.content_hash] = &b;
-        by_id[b.batch_id] = &b;
+        if (b.status != "superseded") by_id[b.batch_id] = &b;  // the active version of each id
     }
     std::unordered_map<std::string, std::string> sample_batch;  // sample id → batch id, store and new
     for (const auto& r : store.samples) sample_batch.emplace(r.sample_id, r.batch_id);
@@ -108,14 +109,19 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
     for (const auto& path : cfg.batches) {
         collect([&] {
             io::assay_batch b = io::read_assay_batch(path, opt);
-            if (by_hash.count(b.content_hash) || new_hashes.count(b.content_hash)) {
-                out.skipped.push_back(b.batch_id + " (" + path + ")");
+            if (const auto h = by_hash.find(b.content_hash); h != by_hash.end() || new_hashes.count(b.content_hash)) {
+                const bool old = h != by_hash.end() && h->second->status == "superseded";
+                out.skipped.push_back(b.batch_id + " (" + path + ")" + (old ? " — a superseded version" : ""));
                 return;
             }
-            if (const auto it = by_id.find(b.batch_id); it != by_id.end())
-                throw_input_error({path, 2, 1}, "batch_id", b.batch_id,
-                                  "batch id is already in the store with other content (from " + it->second->source +
-                                      "); a corrected batch must supersede it explicitly (not supported yet)");
+            if (const auto it = by_id.find(b.batch_id); it != by_id.end()) {
+                if (!ctx.supersede)
+                    throw_input_error({path, 2, 1}, "batch_id", b.batch_id,
+                                      "batch id is already in the store with other content (from " + it->second->source +
+                                          "); to replace it with this corrected batch, ingest with --supersede --reason TEXT");
+                if (ctx.reason.empty())
+                    throw_input_error({path, 2, 1}, "batch_id", b.batch_id, "superseding a batch needs --reason TEXT (kept on record)");
+            }
             for (const auto& nb : new_batches)
                 if (nb.batch_id == b.batch_id)
                     throw_input_error({path, 2, 1}, "batch_id", b.batch_id, "batch id is also used by " + nb.source);
@@ -165,6 +171,19 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
         }
     }
     const std::string now = io::utc_now();
+    const char* user_env = std::getenv("USER");
+    const std::string user = user_env && *user_env ? user_env : "unknown";
+    for (auto& b : new_batches) {
+        // A corrected batch: the old version's results leave, its record stays as superseded.
+        for (auto& old : store.batches) {
+            if (old.batch_id != b.batch_id || old.status == "superseded") continue;
+            old.status = "superseded";
+            old.superseded_at = now;
+            old.superseded_by = b.content_hash;
+            std::erase_if(store.samples, [&](const assay_result& r) { return r.batch_id == b.batch_id; });
+            out.superseded.push_back(b.batch_id);
+        }
+    }
     for (auto& b : new_batches) {
         io::batch_record rec;
         rec.batch_id = b.batch_id;
@@ -172,6 +191,8 @@ ingest_summary ingest_into(io::store_contents& store, const context& ctx) {
         rec.source = b.source;
         rec.ingested_at = now;
         rec.n_results = static_cast<std::int64_t>(b.results.size());
+        rec.user = user;
+        if (std::find(out.superseded.begin(), out.superseded.end(), b.batch_id) != out.superseded.end()) rec.reason = ctx.reason;
         store.batches.push_back(rec);
         out.added.push_back(b.batch_id);
         out.n_results += b.results.size();
@@ -338,6 +359,19 @@ ingest_summary ingest(const context& ctx) {
     ingest_summary s = ingest_into(store, ctx);
     io::run_record r = make_run(store, ctx, "ingest");
     r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) + " already stored";
+    if (!s.superseded.empty()) {
+        r.summary += ", superseded: " + join(s.superseded, ",") + " (" + ctx.reason + ")";
+        // The stored estimates and flags rest on the replaced results: recompute them now, in
+        // the same write, so the store never holds indices of data it no longer has.
+        if (!store.campaigns.empty()) {
+            const estimate_stage_summary e = estimate_into(store, ctx);
+            record_estimate(r, e);
+            r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) +
+                        " already stored, superseded: " + join(s.superseded, ",") + " (" + ctx.reason + ")";
+            r.n_flags = static_cast<std::int64_t>(flag_into(store, ctx, r.run_id).n_flags);
+            s.recomputed = true;
+        }
+    }
     store.runs.push_back(r);
     io::write_store(ctx.config.store, store);
     return s;

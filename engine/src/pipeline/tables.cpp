@@ -194,6 +194,21 @@ text_table store_table(const std::string& store_path, const std::string& table, 
     return t;
 }
 
+text_table batch_history(const std::string& store_path, const std::string& batch_id) {
+    const io::store_contents c = io::read_store(store_path);
+    text_table t;
+    t.header = {"batch_id", "status", "content_hash", "source", "ingested_at", "user", "results", "reason",
+                "superseded_at", "superseded_by"};
+    std::vector<const io::batch_record*> rows;
+    for (const auto& b : c.batches)
+        if (b.batch_id == batch_id) rows.push_back(&b);
+    std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return a->ingested_at < b->ingested_at; });
+    for (const auto* b : rows)
+        t.rows.push_back({b->batch_id, b->status, b->content_hash, b->source, b->ingested_at, b->user, std::to_string(b->n_results),
+                          b->reason, b->superseded_at, b->superseded_by});
+    return t;
+}
+
 text_table flag_table(const std::vector<wbe::flag>& flags) {
     text_table t;
     t.header = {"campaign", "site", "kind", "drug", "rule", "level", "certainty", "P", "value", "reference", "unit", "date"};

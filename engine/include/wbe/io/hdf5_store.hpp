@@ -36,8 +36,12 @@ struct batch_record {
     std::string content_hash;
     std::string source;
     std::string ingested_at;  ///< UTC, ISO 8601
-    std::string status = "active";
+    std::string status = "active";  ///< active, or superseded by a corrected batch of the same id
     std::int64_t n_results = 0;
+    std::string user;           ///< who ingested it ($USER)
+    std::string reason;         ///< why a corrected batch replaced the previous one (`--reason`)
+    std::string superseded_at;  ///< UTC, ISO 8601; empty while active
+    std::string superseded_by;  ///< content hash of the batch that replaced it
 };
 
 struct run_record {

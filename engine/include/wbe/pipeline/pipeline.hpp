@@ -21,6 +21,8 @@ struct ingest_summary {
     std::size_t n_sites = 0;           ///< sites in the store after ingest
     std::size_t n_flows_added = 0;
     std::size_t n_flows_updated = 0;
+    std::vector<std::string> superseded;  ///< batch ids whose stored content a corrected batch replaced
+    bool recomputed = false;              ///< estimates and flags were recomputed after a supersession
     std::size_t n_water_quality_added = 0;
     std::size_t n_water_quality_updated = 0;
 };
@@ -68,13 +70,19 @@ struct context {
     io::run_config config;
     model_set models;
     std::string model_hash;
+    /// `wbe ingest --supersede --reason TEXT`: a batch whose id is stored with other content
+    /// replaces it (the old one stays on record as superseded, with who, when and why).
+    bool supersede = false;
+    std::string reason;
 };
 [[nodiscard]] context load_context(const std::string& config_path, const overrides& o = {});
 
 /// Loads sites, flows and batches into the store. All files are checked before anything is
 /// written; any problem in any file throws (input_error or config_error) and leaves the store
 /// as it was. A batch whose content is already stored is skipped; a known batch id with new
-/// content is an error.
+/// content is an error unless `ctx.supersede`: then its results replace the old batch's, the old
+/// record stays with status `superseded`, and the stored estimates and flags are recomputed in
+/// the same write.
 ingest_summary ingest(const context& ctx);
 /// Recomputes every estimate from the stored results (and clears the now stale flags).
 estimate_stage_summary estimate(const context& ctx);

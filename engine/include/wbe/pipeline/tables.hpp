@@ -31,6 +31,9 @@ struct table_filter {
 /// store_error for an unknown table (listing the known ones).
 [[nodiscard]] text_table store_table(const std::string& store_path, const std::string& table, const table_filter& filter,
                                      bool full_precision);
+/// Every stored version of batch `batch_id`, oldest first: status, content hash, source, when,
+/// who, why it replaced the previous one, and when and by what it was itself superseded.
+[[nodiscard]] text_table batch_history(const std::string& store_path, const std::string& batch_id);
 /// The flags as a display table.
 [[nodiscard]] text_table flag_table(const std::vector<wbe::flag>& flags);
 
