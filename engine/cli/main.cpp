@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
                      "estimates and flags are recomputed");
     ingest->add_option("--reason", reason, "why the corrected batch replaces the stored one (required with --supersede)");
 
+    auto* migrate = app.add_subcommand("migrate", "upgrade a store of an older schema version to this engine's");
+    migrate->add_option("store", store, "path of the HDF5 store")->required();
+
     auto* history = app.add_subcommand("history", "show a batch's lineage: every version of it with who, when and why");
     std::string history_id;
     history->add_option("batch_id", history_id, "batch id")->required();
@@ -140,6 +143,10 @@ int main(int argc, char** argv) {
             for (const auto& k : s.skipped) std::cout << "  skipped (same content already stored): " << k << '\n';
             for (const auto& k : s.superseded) std::cout << "  superseded: " << k << " (" << reason << ")\n";
             if (s.recomputed) std::cout << "  estimates and flags recomputed\n";
+        } else if (*migrate) {
+            const auto m = wbe::pipeline::migrate_store(store);
+            if (m.from == m.to) std::cout << store << " is already at schema version " << m.to << '\n';
+            else std::cout << fmt::format("migrated {} from schema version {} to {}\n", store, m.from, m.to);
         } else if (*history) {
             const auto t = wbe::pipeline::batch_history(store_path(), history_id);
             if (t.rows.empty()) std::cout << "no batch " << history_id << " in the store\n";

@@ -474,8 +474,8 @@ TEST(hdf5_store, file_attributes) {
     const test::temp_dir dir("store");
     const std::string path = dir.file("s.h5");
     write_store(path, tiny_contents());
-    EXPECT_EQ(read_int_attribute(path, "schema_version"), 2);
-    EXPECT_EQ(io::store_schema_version, 2);
+    EXPECT_EQ(read_int_attribute(path, "schema_version"), 3);
+    EXPECT_EQ(io::store_schema_version, 3);
     EXPECT_EQ(read_string_attribute(path, "engine_version"), std::string(engine_version));
     EXPECT_EQ(read_string_attribute(path, "city"), "Testville");
 }
@@ -515,12 +515,12 @@ TEST(hdf5_store, rewriting_replaces_the_whole_store) {
 
 TEST(hdf5_store, newer_schema_version_is_refused) {
     const test::temp_dir dir("store");
-    const std::string path = dir.file("v3.h5");
+    const std::string path = dir.file("v4.h5");
     write_store(path, tiny_contents());
-    set_int_attribute(path, "schema_version", 3);
+    set_int_attribute(path, "schema_version", 4);
     const std::string msg = store_error_of(path);
     EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
-    EXPECT_EQ(msg, path + ": store has schema version 3, newer than this engine reads (2); upgrade wbe");
+    EXPECT_EQ(msg, path + ": store has schema version 4, newer than this engine reads (3); upgrade wbe");
 }
 
 TEST(hdf5_store, a_file_that_is_not_hdf5) {
@@ -641,37 +641,46 @@ TEST(hdf5_store, a_second_lock_on_the_same_store_is_refused) {
     EXPECT_NO_THROW(io::store_lock again(path));
 }
 
-// ---- frozen files (style.md habit 8) --------------------------------------------------------
+// ---- frozen files (style.md habit 8; tests/compat/) ------------------------------------------
 
-// The reader must still open the store written by schema version 1. The file was written once by
-// the DISABLED_ test below (run it with --gtest_also_run_disabled_tests to regenerate, only when
-// a new schema version is introduced, under a new name).
-TEST(hdf5_store, frozen_schema_v1_file_still_opens) {
-    const std::string path = std::string(WBE_TEST_DATA_DIR) + "/store_v1.h5";
-    ASSERT_TRUE(fs::exists(path)) << path;
-    EXPECT_EQ(read_int_attribute(path, "schema_version"), 1);
-    // The v1 file predates the population columns and tables (added to v2 as optional: missing
-    // ones read as empty or default).
-    store_contents v1 = tiny_contents();
-    v1.water_quality.clear();
-    v1.populations.clear();
-    for (auto& s : v1.sites) {
+// The store a frozen file of an older schema must read as: tiny_contents() without what later
+// versions added (those columns and tables read as empty or default).
+store_contents as_of_v2() {
+    store_contents c = tiny_contents();
+    c.water_quality.clear();
+    c.populations.clear();
+    for (auto& s : c.sites) {
         s.smoking_rate = nan;
         s.domestic_fraction = 1.0;
     }
-    for (auto& d : v1.daily) {
+    for (auto& d : c.daily) {
         d.population_method.clear();
         d.ratio_to.clear();
         d.ratio = nan;
     }
-    for (auto& c : v1.campaigns) c.population_method.clear();
-    for (auto& r : v1.runs) r.populations.clear();
-    for (auto& b : v1.batches) b.user = b.reason = b.superseded_at = b.superseded_by = "";
-    expect_same(read_store(path), v1);
+    for (auto& e : c.campaigns) e.population_method.clear();
+    for (auto& r : c.runs) r.populations.clear();
+    for (auto& b : c.batches) b.user = b.reason = b.superseded_at = b.superseded_by = "";
+    return c;
 }
 
-TEST(hdf5_store, DISABLED_write_frozen_schema_v1_file) {
-    write_store(std::string(WBE_TEST_DATA_DIR) + "/store_v1.h5", tiny_contents());
+// The reader must still open the stores written by schema versions 1 and 2. Each file was
+// written once by the DISABLED_ test of its time (the v2 file by this file's test as of commit
+// e2412e2, with its output path changed); a new schema version adds a file here, under a new name.
+TEST(hdf5_store, frozen_schema_v1_and_v2_files_still_open) {
+    for (int v : {1, 2}) {
+        const std::string path = std::string(WBE_COMPAT_DIR) + "/store_v" + std::to_string(v) + ".h5";
+        SCOPED_TRACE(path);
+        ASSERT_TRUE(fs::exists(path));
+        EXPECT_EQ(read_int_attribute(path, "schema_version"), v);
+        const store_contents c = read_store(path);
+        EXPECT_EQ(c.schema_version, v);
+        expect_same(c, as_of_v2());
+    }
+}
+
+TEST(hdf5_store, DISABLED_write_frozen_schema_v3_file) {
+    write_store(std::string(WBE_COMPAT_DIR) + "/store_v3.h5", tiny_contents());
 }
 
 }  // namespace

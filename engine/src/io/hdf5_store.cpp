@@ -474,6 +474,7 @@ store_contents read_store(const std::string& path) {
             throw store_error(path + ": store has schema version " + std::to_string(version) + ", newer than this engine reads (" +
                               std::to_string(store_schema_version) + "); upgrade wbe");
         if (version < 1) throw store_error(path + ": invalid schema_version " + std::to_string(version));
+        c.schema_version = version;
         c.city = read_string_attr(f, "city");
         c.batches = read_table(f, "batches", batch_fields());
         c.samples = read_table(f, "samples", sample_fields());

@@ -21,9 +21,19 @@ namespace wbe::pipeline {
 
 namespace {
 
+// A store a command will rewrite: of the engine's schema, or refused with the way to upgrade it
+// (an implicit upgrade would leave the user with a store older engines cannot read).
+io::store_contents read_for_writing(const std::string& path) {
+    io::store_contents c = io::read_store(path);
+    if (c.schema_version < io::store_schema_version)
+        throw store_error(path + ": store has schema version " + std::to_string(c.schema_version) + "; this engine writes version " +
+                          std::to_string(io::store_schema_version) + ": run `wbe migrate " + path + "` first");
+    return c;
+}
+
 io::store_contents read_or_empty(const std::string& path) {
     if (!io::store_exists(path)) return {};
-    return io::read_store(path);
+    return read_for_writing(path);
 }
 
 io::run_record make_run(const io::store_contents& s, const context& ctx, const std::string& command) {
@@ -379,7 +389,7 @@ ingest_summary ingest(const context& ctx) {
 
 estimate_stage_summary estimate(const context& ctx) {
     const io::store_lock lock(ctx.config.store);
-    io::store_contents store = io::read_store(ctx.config.store);
+    io::store_contents store = read_for_writing(ctx.config.store);
     estimate_stage_summary s = estimate_into(store, ctx);
     io::run_record r = make_run(store, ctx, "estimate");
     record_estimate(r, s);
@@ -390,7 +400,7 @@ estimate_stage_summary estimate(const context& ctx) {
 
 flag_summary flag(const context& ctx) {
     const io::store_lock lock(ctx.config.store);
-    io::store_contents store = io::read_store(ctx.config.store);
+    io::store_contents store = read_for_writing(ctx.config.store);
     if (store.campaigns.empty())
         throw store_error(ctx.config.store + ": the store holds no estimates yet; run `wbe estimate` first");
     io::run_record r = make_run(store, ctx, "flag");
@@ -426,6 +436,17 @@ run_summary run(const context& ctx) {
     for (const auto& c : store.campaigns)
         if (c.campaign == s.latest_campaign && c.site_kind == "venue" && std::isfinite(c.screening_mean)) s.latest_venues.push_back(c);
     return s;
+}
+
+migration migrate_store(const std::string& path) {
+    const io::store_lock lock(path);
+    io::store_contents c = io::read_store(path);
+    migration m{c.schema_version, io::store_schema_version};
+    if (m.from < m.to) {
+        c.schema_version = io::store_schema_version;
+        io::write_store(path, c);
+    }
+    return m;
 }
 
 void init_store(const std::string& path, const std::string& city) {

@@ -28,8 +28,13 @@
 namespace wbe::io {
 
 /// 1: first release. 2: uncertainty and censored-summary columns (estimates, flags, runs) and the
-/// summaries table; a version-1 store reads with those empty (NaN, "" or no rows).
-inline constexpr int store_schema_version = 2;
+/// summaries table. 3: population estimates (tables water_quality and populations; population,
+/// screening and ratio columns; sites' smoking_rate and domestic_fraction; runs' populations) and
+/// batch lineage (user, reason, superseded_at, superseded_by). An older store reads with the newer
+/// columns empty (NaN, "" or no rows); the engine writes only stores of its own version, so an
+/// older store is upgraded explicitly (`migrate_store`, `wbe migrate`): an engine that rewrote a
+/// newer store would drop what it does not know, hence a newer store is refused.
+inline constexpr int store_schema_version = 3;
 
 struct batch_record {
     std::string batch_id;
@@ -68,6 +73,7 @@ struct run_record {
 /// Everything a store holds, in memory.
 struct store_contents {
     std::string city;
+    int schema_version = store_schema_version;  ///< of the file read (the current one for a new store)
     std::vector<batch_record> batches;
     std::vector<assay_result> samples;
     std::vector<site> sites;

@@ -111,6 +111,15 @@ struct flag_comparison {
 [[nodiscard]] flag_comparison compare_flags(const context& a, const context& b);
 
 /// Creates an empty store (schema and attributes only). Refuses to overwrite an existing one.
+/// Upgrades a store of an older schema version to the engine's: read (older columns and tables
+/// read as empty), then written whole, atomically, under the store lock. A store of the current
+/// version is left untouched. Returns the versions before and after.
+struct migration {
+    int from = 0;
+    int to = 0;
+};
+migration migrate_store(const std::string& path);
+
 void init_store(const std::string& path, const std::string& city);
 
 /// Flags sorted for display: newest campaign first, alerts before watches, then site.
