@@ -26,7 +26,9 @@ configure: setup $(BUILD)/build.ninja
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The example store is the demo's own: a store left by an older engine is upgraded first.
 demo: build
+	@if [ -f out/example.h5 ]; then $(BUILD)/bin/wbe migrate out/example.h5 >/dev/null; fi
 	@$(BUILD)/bin/wbe run
 
 test: build
