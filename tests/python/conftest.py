@@ -2,6 +2,7 @@
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -9,6 +10,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("WBE_BUILD_DIR", ROOT / "build"))
 CLI = BUILD / "bin" / "wbe"
 EXAMPLE_CONFIG = ROOT / "config" / "example.yaml"
+
+# The `wbe` package under test is the one built beside the CLI under test (make test also sets
+# PYTHONPATH to it; this keeps a bare `pytest` run with WBE_BUILD_DIR consistent).
+sys.path.insert(0, str(BUILD / "python"))
 
 
 @pytest.fixture(scope="session")
