@@ -514,40 +514,65 @@ raw_table read_raw_table(const std::string& path, const std::string& table) {
         hsize_t n = 0;
         ds.getSpace().getSimpleExtentDims(&n);
         out.rows = n;
+        // One read of every column through one packed memory type (members matched by name),
+        // then the rows sliced into columns: a read per member would pass over the table once
+        // per column.
         const H5::CompType file_type = ds.getCompType();
         const int members = file_type.getNmembers();
+        struct member {
+            std::size_t offset, width;
+        };
+        std::vector<member> layout;
+        std::size_t row_size = 0;
         for (int m = 0; m < members; ++m) {
             column_data c;
             c.name = file_type.getMemberName(static_cast<unsigned>(m));
             const H5T_class_t cls = file_type.getMemberClass(static_cast<unsigned>(m));
-            // Read one member at a time through a one-member compound type (HDF5 matches by name).
             if (cls == H5T_FLOAT) {
                 c.kind = column_data::type::number;
-                c.numbers.resize(n);
-                H5::CompType t(sizeof(double));
-                t.insertMember(c.name, 0, H5::PredType::NATIVE_DOUBLE);
-                if (n) ds.read(c.numbers.data(), t);
+                layout.push_back({row_size, sizeof(double)});
             } else if (cls == H5T_INTEGER) {
                 c.kind = column_data::type::integer;
-                c.integers.resize(n);
-                H5::CompType t(sizeof(std::int64_t));
-                t.insertMember(c.name, 0, H5::PredType::NATIVE_INT64);
-                if (n) ds.read(c.integers.data(), t);
+                layout.push_back({row_size, sizeof(std::int64_t)});
             } else if (cls == H5T_STRING) {
                 c.kind = column_data::type::text;
-                const std::size_t width = file_type.getMemberStrType(static_cast<unsigned>(m)).getSize();
-                H5::StrType st(H5::PredType::C_S1, width);
-                st.setStrpad(H5T_STR_NULLPAD);
-                H5::CompType t(width);
-                t.insertMember(c.name, 0, st);
-                std::vector<char> buf(n * width);
-                if (n) ds.read(buf.data(), t);
-                c.texts.reserve(n);
-                for (hsize_t r = 0; r < n; ++r) c.texts.push_back(get_string(buf.data() + r * width, width));
+                layout.push_back({row_size, file_type.getMemberStrType(static_cast<unsigned>(m)).getSize()});
             } else {
                 continue;
             }
+            row_size += layout.back().width;
             out.columns.push_back(std::move(c));
+        }
+        if (out.columns.empty() || n == 0) return out;
+        H5::CompType mem(row_size);
+        for (std::size_t i = 0; i < out.columns.size(); ++i) {
+            const column_data& c = out.columns[i];
+            if (c.kind == column_data::type::number) {
+                mem.insertMember(c.name, layout[i].offset, H5::PredType::NATIVE_DOUBLE);
+            } else if (c.kind == column_data::type::integer) {
+                mem.insertMember(c.name, layout[i].offset, H5::PredType::NATIVE_INT64);
+            } else {
+                H5::StrType st(H5::PredType::C_S1, layout[i].width);
+                st.setStrpad(H5T_STR_NULLPAD);
+                mem.insertMember(c.name, layout[i].offset, st);
+            }
+        }
+        std::vector<char> buf(static_cast<std::size_t>(n) * row_size);
+        ds.read(buf.data(), mem);
+        for (std::size_t i = 0; i < out.columns.size(); ++i) {
+            column_data& c = out.columns[i];
+            const member& l = layout[i];
+            if (c.kind == column_data::type::number) {
+                c.numbers.resize(n);
+                for (hsize_t r = 0; r < n; ++r) std::memcpy(&c.numbers[r], buf.data() + r * row_size + l.offset, sizeof(double));
+            } else if (c.kind == column_data::type::integer) {
+                c.integers.resize(n);
+                for (hsize_t r = 0; r < n; ++r)
+                    std::memcpy(&c.integers[r], buf.data() + r * row_size + l.offset, sizeof(std::int64_t));
+            } else {
+                c.texts.reserve(n);
+                for (hsize_t r = 0; r < n; ++r) c.texts.push_back(get_string(buf.data() + r * row_size + l.offset, l.width));
+            }
         }
     } catch (const H5::Exception& e) {
         rethrow_hdf5(path, e, "reading table " + table);
