@@ -396,10 +396,15 @@ std::string read_string_attr(H5::H5File& f, const std::string& name) {
     return out;
 }
 
-struct hdf5_quiet {
-    hdf5_quiet() { H5::Exception::dontPrint(); }
-};
-const hdf5_quiet quiet_once;
+// HDF5 prints its error stack to stderr unless told not to, and a thread-safe libhdf5 (Debian's)
+// keeps that setting per thread: silence it on each thread that touches a store.
+void quiet_hdf5() {
+    thread_local bool quiet = false;
+    if (!quiet) {
+        H5::Exception::dontPrint();
+        quiet = true;
+    }
+}
 
 [[noreturn]] void rethrow_hdf5(const std::string& path, const H5::Exception& e, const std::string& doing) {
     throw store_error(path + ": " + doing + " failed: " + e.getDetailMsg());
@@ -462,6 +467,7 @@ store_lock::~store_lock() {
 }
 
 store_contents read_store(const std::string& path) {
+    quiet_hdf5();
     if (!fs::exists(path)) throw store_error(path + ": no store here (create one with `wbe init` or `wbe ingest`)");
     if (H5::H5File::isHdf5(path) <= 0) throw store_error(path + ": not an HDF5 file (is it a wbe store?)");
     store_contents c;
@@ -497,6 +503,7 @@ store_contents read_store(const std::string& path) {
 }
 
 raw_table read_raw_table(const std::string& path, const std::string& table) {
+    quiet_hdf5();
     const auto& known = store_tables();
     if (std::find(known.begin(), known.end(), table) == known.end()) {
         std::string list;
@@ -581,6 +588,7 @@ raw_table read_raw_table(const std::string& path, const std::string& table) {
 }
 
 void write_store(const std::string& path, const store_contents& c) {
+    quiet_hdf5();
     const fs::path target(path);
     if (!target.parent_path().empty()) {
         std::error_code ec;
