@@ -1,13 +1,21 @@
 // Tests for wbe/core/detectors/detector.hpp: levels and their bridge to flag_level, what run()
-// does for every detector (labels, "no value", time order, summary), explain modes.
+// does for every detector (labels, "no value", time order, summary), explain modes; and
+// number_text.hpp, the numbers of the reasons.
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "detector_test_support.hpp"
 #include "wbe/core/detectors/detector.hpp"
+#include "wbe/core/detectors/number_text.hpp"
 
 namespace {
 
@@ -114,6 +122,54 @@ TEST(Detector, CrossSectionRunLabelsSites) {
     EXPECT_EQ(d.summary.n_censored, 1u);
     EXPECT_EQ(d.summary.n_missing, 1u);
     EXPECT_EQ(d.summary.n_none, 2u);
+}
+
+std::string printf_general(double v, int precision) {
+    char buf[64];
+    const int n = std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    return {buf, static_cast<std::size_t>(n)};
+}
+
+std::string general(double v, int precision) {
+    char buf[max_general_chars];
+    return {buf, format_general(v, precision, buf)};
+}
+
+// format_general() against printf itself, at every precision, on values chosen to hit its
+// shortcuts' edges: exact binary ties (x.5 after scaling), decimal near-ties, powers of ten and
+// their neighbours (the exponent of the rounded value), any bit pattern, and the fallbacks.
+TEST(NumberText, EqualsPrintf) {
+    std::mt19937_64 g(20240604);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    const double special[] = {0.0,     -0.0,   9999.5,  9999.4,  99995.0, 0.00012345, 1e-5,  2019.125, 0.5,
+                              1.0625,  1.0635, 0.125,   -2.5,    1e15,    1e22,       1e23,  1e-300,   1e300,
+                              5e-324,  std::numeric_limits<double>::max(), std::numeric_limits<double>::infinity(),
+                              -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()};
+    std::size_t checked = 0;
+    for (int precision = 1; precision <= 17; ++precision) {
+        for (double v : special) {
+            ASSERT_EQ(general(v, precision), printf_general(v, precision)) << std::hexfloat << v << " %." << precision << "g";
+            ++checked;
+        }
+        for (int i = 0; i < 20000; ++i) {
+            double v = 0.0;
+            switch (i % 6) {
+                case 0: v = std::bit_cast<double>(g()); break;
+                case 1: v = std::exp((u(g) - 0.5) * 80.0) * (g() % 2 ? 1.0 : -1.0); break;
+                case 2: v = (std::floor(u(g) * 1e6) + 0.5) * std::pow(10.0, static_cast<int>(g() % 30) - 15); break;
+                case 3: {
+                    const double ten = std::pow(10.0, static_cast<int>(g() % 40) - 20);
+                    v = g() % 3 == 0 ? ten : std::nextafter(ten, g() % 2 ? 0.0 : 1e300);
+                    break;
+                }
+                case 4: v = std::round(u(g) * 1e5) / std::pow(10.0, static_cast<int>(g() % 8)); break;
+                default: v = static_cast<double>(g() % 100000) / 8.0; break;
+            }
+            ASSERT_EQ(general(v, precision), printf_general(v, precision)) << std::hexfloat << v << " %." << precision << "g";
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 300000u);
 }
 
 }  // namespace

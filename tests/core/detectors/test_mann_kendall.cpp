@@ -1,10 +1,14 @@
 // Tests for wbe/core/detectors/mann_kendall.hpp: conformance with pyMannKendall and EnvStats
-// (shared/reference/trend/expected.json, read in place), degenerate inputs, and hand cases.
+// (shared/reference/trend/expected.json, read in place), degenerate inputs, and hand cases; ties
+// counted by pairs and by sorting, and the sliding window against mann_kendall() bit for bit.
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include "detector_test_support.hpp"
@@ -13,7 +17,10 @@
 namespace {
 
 using wbe::detectors::mann_kendall;
+using wbe::detectors::mann_kendall_result;
+using wbe::detectors::mann_kendall_variance;
 using wbe::detectors::seasonal_kendall;
+using wbe::detectors::sliding_mann_kendall;
 using wbe::test::digits_of_agreement;
 
 // Scores a value against its source, printing the digits of agreement.
@@ -155,6 +162,54 @@ TEST(MannKendall, SeasonalSumsOverSeasons) {
     EXPECT_NEAR(r.var_s, 66.0 / 18.0 + 1.0, 1e-12);
     EXPECT_EQ(r.tau, 0.5);
     EXPECT_NEAR(r.z, 1.0 / std::sqrt(66.0 / 18.0 + 1.0), 1e-12);
+}
+
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+// mann_kendall() counts ties pair by pair (up to 4096 values; beyond, and in
+// mann_kendall_variance(), by sorting): both give the same var(S) to the bit, ties or not.
+TEST(MannKendall, TiesByPairsEqualTiesBySorting) {
+    std::mt19937_64 g(3);
+    for (std::size_t n : {0u, 1u, 2u, 3u, 12u, 40u, 500u, 4096u, 4097u, 5000u}) {
+        for (int levels : {2, 7, 1000000}) {
+            std::vector<double> x(n);
+            for (double& v : x) {
+                const double a = static_cast<double>(g() % static_cast<unsigned>(levels)) * 0.5;
+                v = g() % 2 ? a : -a;  // −0 ties +0
+            }
+            const auto r = mann_kendall(x);
+            EXPECT_TRUE(same_bits(r.var_s, mann_kendall_variance(x))) << n << " values, " << levels << " levels";
+        }
+    }
+}
+
+// A window that grows, slides and shrinks at random over tied values, +0 and −0 and ±∞: after
+// every step the sliding result has the bits of mann_kendall() over the window.
+TEST(MannKendall, SlidingEqualsMannKendallBitForBit) {
+    std::mt19937_64 g(11);
+    const double inf = std::numeric_limits<double>::infinity();
+    const double pool[] = {1.0, 2.0, 2.0, 3.5, 0.0, -0.0, inf, -inf, 7.25};
+    sliding_mann_kendall sliding;
+    std::vector<double> window;
+    for (int step = 0; step < 20000; ++step) {
+        if (window.empty() || (window.size() < 15 && g() % 100 < 55)) {
+            const double x = g() % 3 == 0 ? pool[g() % std::size(pool)] : static_cast<double>(g() % 1000) / 7.0;
+            sliding.push_back(x);
+            window.push_back(x);
+        } else {
+            sliding.pop_front();
+            window.erase(window.begin());
+        }
+        ASSERT_EQ(sliding.size(), window.size());
+        const mann_kendall_result a = sliding.result(), b = mann_kendall(window);
+        ASSERT_EQ(a.n, b.n) << "step " << step;
+        ASSERT_TRUE(same_bits(a.s, b.s) && same_bits(a.var_s, b.var_s) && same_bits(a.z, b.z) && same_bits(a.p, b.p) &&
+                    same_bits(a.tau, b.tau))
+            << "step " << step << ": S " << a.s << " vs " << b.s << ", var " << a.var_s << " vs " << b.var_s;
+    }
+    sliding.clear();
+    EXPECT_EQ(sliding.result().n, 0u);
+    EXPECT_EQ(sliding.result().var_s, 0.0);
 }
 
 }  // namespace

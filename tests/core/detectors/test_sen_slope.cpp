@@ -1,11 +1,15 @@
 // Tests for wbe/core/detectors/sen_slope.hpp: the Sen slope over real time differences, Conover's
 // intercept and Gilbert's interval, against pyMannKendall and EnvStats (shared/reference/trend,
-// read in place) and hand cases.
+// read in place) and hand cases; the sliding window against sen_slope() bit for bit.
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include "detector_test_support.hpp"
@@ -15,6 +19,8 @@ namespace {
 
 using wbe::detectors::seasonal_sen_slope;
 using wbe::detectors::sen_slope;
+using wbe::detectors::sen_slope_result;
+using wbe::detectors::sliding_sen_slope;
 using wbe::test::digits_of_agreement;
 
 void expect_close(double actual, double expected, double rel, const char* what) {
@@ -123,6 +129,74 @@ TEST(SenSlope, NoPairGivesNaN) {
     EXPECT_TRUE(std::isnan(r.intercept));
     const std::vector<double> same_t{2.0, 2.0}, xs{1.0, 3.0};
     EXPECT_TRUE(std::isnan(sen_slope(same_t, xs).slope));  // equal times give no slope
+}
+
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+// The window's points, and what sen_slope() / seasonal_sen_slope() say of them.
+struct window_points {
+    std::vector<double> t, x;
+    std::vector<int> season;
+    sen_slope_result reference(bool seasonal) const {
+        return seasonal ? seasonal_sen_slope(t, x, season, 0.0) : sen_slope(t, x, 0.0);
+    }
+};
+
+void expect_same(const sen_slope_result& sliding, const sen_slope_result& reference, const char* what, int step) {
+    EXPECT_EQ(sliding.n, reference.n) << what << " step " << step;
+    EXPECT_EQ(sliding.n_slopes, reference.n_slopes) << what << " step " << step;
+    EXPECT_TRUE(same_bits(sliding.slope, reference.slope))
+        << what << " step " << step << ": slope " << sliding.slope << " vs " << reference.slope;
+    EXPECT_TRUE(same_bits(sliding.intercept, reference.intercept))
+        << what << " step " << step << ": intercept " << sliding.intercept << " vs " << reference.intercept;
+    EXPECT_TRUE(std::isnan(sliding.lower) && std::isnan(sliding.upper) && std::isnan(sliding.var_s));
+}
+
+// A window that grows, slides and shrinks at random over points with many ties in x, equal times
+// (pairs without a slope), −0 and +0 in x and t, tiny x differences whose slopes underflow to
+// ±0, and infinite x (NaN slopes): after every step the sliding slope and intercept have the
+// bits of sen_slope() / seasonal_sen_slope() over the window's points.
+TEST(SlidingSenSlope, EqualsSenSlopeBitForBit) {
+    std::mt19937_64 g(7);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    const double inf = std::numeric_limits<double>::infinity();
+    for (int kind = 0; kind < 4; ++kind) {
+        for (bool seasonal : {false, true}) {
+            sliding_sen_slope sliding(seasonal);
+            window_points w;
+            double t = kind == 3 ? -3.0 : 0.0;
+            for (int step = 0; step < 4000; ++step) {
+                const bool grow = w.t.empty() || (w.t.size() < 14 && u(g) < 0.55);
+                if (grow) {
+                    if (u(g) < 0.7) t += kind == 3 ? 0.5 : 0.25 * static_cast<double>(1 + g() % 3);  // else an equal time
+                    double x = 0.0;
+                    switch (kind) {
+                        case 0: x = std::round(u(g) * 4.0); break;                         // heavy ties
+                        case 1: x = std::log(1.0 + 100.0 * u(g)); break;                    // no ties
+                        case 2: x = u(g) < 0.1 ? (u(g) < 0.5 ? inf : -inf) : u(g); break;  // NaN slopes
+                        default: x = u(g) < 0.3 ? (u(g) < 0.5 ? -0.0 : 0.0) : -5e-324 * static_cast<double>(g() % 3);
+                    }
+                    const double tt = kind == 3 && t == 0.0 && u(g) < 0.5 ? -0.0 : t;
+                    const int season = static_cast<int>(g() % 3);
+                    sliding.push_back(tt, x, season);
+                    w.t.push_back(tt);
+                    w.x.push_back(x);
+                    w.season.push_back(season);
+                } else {
+                    sliding.pop_front();
+                    w.t.erase(w.t.begin());
+                    w.x.erase(w.x.begin());
+                    w.season.erase(w.season.begin());
+                }
+                ASSERT_EQ(sliding.size(), w.t.size());
+                expect_same(sliding.result(), w.reference(seasonal), seasonal ? "seasonal" : "plain", step);
+                if (::testing::Test::HasFailure()) return;
+            }
+            sliding.clear();
+            EXPECT_EQ(sliding.size(), 0u);
+            EXPECT_TRUE(std::isnan(sliding.result().slope));
+        }
+    }
 }
 
 }  // namespace

@@ -74,7 +74,9 @@ namespace {
 struct comparison {
     bool found = false;           ///< a partner campaign at the lag
     const observation* partner = nullptr;
-    std::string problem;          ///< why there is no change
+    const char* what = "";        ///< the lag: "a year", "a quarter"
+    double at = nan;              ///< the partner's time sought, t − lag
+    double tolerance = nan;       ///< ± this
     double change = nan;          ///< at the values (substitutes)
     double lo = nan, hi = nan;    ///< bounds over the censored ranges
 };
@@ -84,6 +86,9 @@ comparison compare(const series& s, std::size_t i, double lag_years, double tole
     const observation& cur = s.campaigns[i];
     const double lag = lag_years * s.units_per_year;
     const double tol = tolerance_years * s.units_per_year;
+    c.what = what;
+    c.at = cur.time - lag;
+    c.tolerance = tol;
     for (std::size_t j = i; j-- > 0;) {
         const observation& o = s.campaigns[j];
         if (!std::isfinite(o.time)) continue;
@@ -93,20 +98,9 @@ comparison compare(const series& s, std::size_t i, double lag_years, double tole
         }
         if (cur.time - o.time > lag + tol) break;  // earlier campaigns are further away still
     }
-    if (!c.partner) {
-        c.problem = std::string("no campaign ") + what + " earlier (t = " + exact(cur.time - lag) + " +/- " + exact(tol) + ")";
-        return c;
-    }
+    if (!c.partner) return c;  // problem() says why there is no change
     const observation& p = *c.partner;
-    if (std::isnan(p.value)) {
-        c.problem = "the campaign " + std::string(what) + " earlier (" + p.campaign + ") has no value";
-        return c;
-    }
-    if (!(p.value > 0.0) && !p.censored) {
-        c.problem = "the campaign " + std::string(what) + " earlier (" + p.campaign + ") has value " + num(p.value) +
-                    ": no relative change";
-        return c;
-    }
+    if (std::isnan(p.value) || (!(p.value > 0.0) && !p.censored)) return c;
     c.found = true;
     const value_range rc = range_of(cur);
     const value_range rp = range_of(p);
@@ -116,17 +110,22 @@ comparison compare(const series& s, std::size_t i, double lag_years, double tole
     return c;
 }
 
+// Why a comparison found no change (built for reasons only).
+std::string problem(const comparison& c) {
+    if (!c.partner) return text("no campaign ", c.what, " earlier (t = ", exact(c.at), " +/- ", exact(c.tolerance), ")");
+    const observation& p = *c.partner;
+    if (std::isnan(p.value)) return text("the campaign ", c.what, " earlier (", p.campaign, ") has no value");
+    return text("the campaign ", c.what, " earlier (", p.campaign, ") has value ", num(p.value), ": no relative change");
+}
+
 // "year-on-year +23% vs 2023Q1 (12.3 vs 10): increase", with bounds for censored values.
 std::string describe(const comparison& c, const char* name, double stable) {
-    if (!c.found) return std::string(name) + ": " + c.problem;
+    if (!c.found) return text(name, ": ", problem(c));
     const change_class lo = classify_change(c.lo, stable), hi = classify_change(c.hi, stable);
-    std::string text = std::string(name) + " " + percent(c.change) + " vs " + c.partner->campaign + " (" +
-                       num(c.partner->value) + (c.partner->censored ? " censored" : "") + ")";
-    if (c.lo != c.hi) text += ", between " + percent(c.lo) + " and " + percent(c.hi);
-    text += ": ";
-    text += lo == hi ? std::string(to_string(lo))
-                     : "between " + std::string(to_string(lo)) + " and " + std::string(to_string(hi));
-    return text;
+    return text(name, " ", percent(c.change), " vs ", c.partner->campaign, " (", num(c.partner->value),
+                c.partner->censored ? " censored" : "", ")",
+                c.lo != c.hi ? text(", between ", percent(c.lo), " and ", percent(c.hi)) : std::string(), ": ",
+                lo == hi ? std::string(to_string(lo)) : text("between ", to_string(lo), " and ", to_string(hi)));
 }
 
 }  // namespace
@@ -146,10 +145,10 @@ void change::evaluate(const series& s, std::vector<campaign_result>& out, explai
         const comparison quarter = compare(s, i, 0.25, o.tolerance, "a quarter");
         const comparison& basis = yearly ? year : quarter;
         const auto both = [&] {
-            return describe(year, "year-on-year", o.stable) + "; " + describe(quarter, "quarter-on-quarter", o.stable);
+            return text(describe(year, "year-on-year", o.stable), "; ", describe(quarter, "quarter-on-quarter", o.stable));
         };
         if (!basis.found) {
-            if (e != explain::none) r.reason = basis.problem + " (" + both() + ")";
+            if (e != explain::none) r.reason = text(problem(basis), " (", both(), ")");
             continue;
         }
         r.statistic = basis.change;
@@ -159,13 +158,11 @@ void change::evaluate(const series& s, std::vector<campaign_result>& out, explai
         const detection_level hi = level_above(basis.hi, o.watch + boundary_eps, o.alert + boundary_eps);
         const detection_level level = lo == hi ? lo : detection_level::not_evaluable;
         set_level(r, level, e, [&] {
-            std::string text = both();
             if (level == detection_level::not_evaluable)
-                text += "; censored: level between " + std::string(to_string(lo)) + " and " + std::string(to_string(hi));
-            else if (level != detection_level::none)
-                text += "; " + std::string(yearly ? "year-on-year" : "quarter-on-quarter") +
-                        crossed(level, o.watch, o.alert);
-            return text;
+                return text(both(), "; censored: level between ", to_string(lo), " and ", to_string(hi));
+            if (level != detection_level::none)
+                return text(both(), "; ", yearly ? "year-on-year" : "quarter-on-quarter", crossed(level, o.watch, o.alert));
+            return both();
         });
     }
 }

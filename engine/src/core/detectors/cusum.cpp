@@ -96,15 +96,16 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
     const auto need = static_cast<std::size_t>(o.min_history);
 
     // Campaigns with a usable value, on the analysed scale.
-    std::vector<double> y;
+    std::vector<double> scaled, y;
     std::vector<std::size_t> index;
-    usable_values(s, out, e, o.log_scale, "cusum", y, index);
+    scaled_values(s, o.log_scale, scaled);
+    usable_values(s, scaled, out, e, "cusum", y, index);
 
     // Mean and SD of the reference window, with the given values taking precedence.
     std::vector<double> ref;
     std::string censoring;  // how censored reference campaigns entered, for the reason
     const auto estimate = [&](std::size_t begin, std::size_t end, double& mu, double& sigma, bool& floored) {
-        censoring = baseline_values(s, index.data() + begin, end - begin, o.censored == "ros", o.log_scale, ref, e);
+        censoring = baseline_values(s, scaled, index.data() + begin, end - begin, o.censored == "ros", o.log_scale, ref, e);
         double m = nan, sd = nan;
         mean_sd(ref, m, sd);
         mu = std::isnan(o.mean) ? m : o.mean;
@@ -113,35 +114,41 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
     };
     double mu = o.mean, sigma = o.sd;
     bool floored = false;
-    std::string source = "given mean and SD";
     std::size_t start = 0;  // first position evaluated
     if (!given && first) {
         start = window;
         if (y.size() >= window) estimate(0, window, mu, sigma, floored);
-        source = "reference: first " + campaigns(window, "campaign");
     }
+    std::size_t n_reference = 0;  // values in the rolling reference
+    const auto source = [&] {
+        if (given) return std::string("given mean and SD");
+        if (first) return text("reference: first ", counted{window, "campaign"});
+        return text("reference: ", counted{n_reference}, guard ? " before a guard band" : "");
+    };
 
     double c_plus = 0.0;
     for (std::size_t p = 0; p < y.size(); ++p) {
         const observation& obs = s.campaigns[index[p]];
         campaign_result& r = out[index[p]];
         if (p < start) {
-            if (e != explain::none) r.reason = y.size() >= window ? "reference period: campaign " + std::to_string(p + 1) + " of the " +
-                                                std::to_string(window) + " that estimate the in-control mean and SD"
-                                          : "reference period: needs " + campaigns(window, "campaign") +
-                                                " with a value, the series has " + std::to_string(y.size());
+            if (e != explain::none)
+                r.reason = y.size() >= window ? text("reference period: campaign ", integer{p + 1}, " of the ", integer{window},
+                                                     " that estimate the in-control mean and SD")
+                                              : text("reference period: needs ", counted{window, "campaign"},
+                                                     " with a value, the series has ", integer{y.size()});
             continue;
         }
         if (!given && !first) {
             const std::size_t end = p > guard ? p - guard : 0;
             const std::size_t begin = end > window ? end - window : 0;
             if (end - begin < need) {
-                if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the reference window, has " + std::to_string(end - begin) +
-                           (guard ? " (guard band of " + campaigns(guard, "campaign") + ")" : std::string());
+                if (e != explain::none)
+                    r.reason = text("needs ", counted{need}, " in the reference window, has ", integer{end - begin},
+                                    guard ? text(" (guard band of ", counted{guard, "campaign"}, ")") : std::string());
                 continue;
             }
             estimate(begin, end, mu, sigma, floored);
-            source = "reference: " + campaigns(end - begin) + (guard ? " before a guard band" : "");
+            n_reference = end - begin;
         }
         const double previous = c_plus;
         const auto c_at = [&](double x) { return std::max(0.0, previous + standardise(scale(x), mu, sigma) - o.k); };
@@ -151,14 +158,14 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
         r.expected = unscale(mu);
         r.upper_bound = unscale(mu + sigma * (o.watch + o.k - previous));
         std::string note;
-        const detection_level level = judge(obs, level_at, note);
         const detection_level raw = level_above(c_plus, o.watch, o.h);
+        const detection_level level = obs.censored ? judge(obs, level_at, note) : raw;  // raw is level_at(obs.value)
         const bool restart = o.reset && raw == detection_level::alert;
         set_level(r, level, e, [&] {
-            return "C+ = " + num(c_plus) + crossed(raw, o.watch, o.h) + " (previous " + num(previous) + ", z = " +
-                   num(standardise(y[p], mu, sigma)) + ", k = " + num(o.k) + "; mean " + num(r.expected) + ", SD " +
-                   num(sigma) + (o.log_scale ? " ln units" : "") + (floored ? " = floor min_sd" : "") + ", " + source + censoring +
-                   "; watch above " + num(r.upper_bound) + (restart ? "; C+ restarts at 0" : "") + ")" + note;
+            return text("C+ = ", num(c_plus), crossed(raw, o.watch, o.h), " (previous ", num(previous), ", z = ",
+                        num(standardise(y[p], mu, sigma)), ", k = ", num(o.k), "; mean ", num(r.expected), ", SD ", num(sigma),
+                        o.log_scale ? " ln units" : "", floored ? " = floor min_sd" : "", ", ", source(), censoring,
+                        "; watch above ", num(r.upper_bound), restart ? "; C+ restarts at 0" : "", ")", note);
         });
         if (restart) c_plus = 0.0;
     }

@@ -3,37 +3,143 @@
 
 #include "detail.hpp"
 
+#include "wbe/core/detectors/number_text.hpp"
 #include "wbe/core/ros.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <bit>
+#include <charconv>
+#include <cstdint>
 #include <numeric>
+#include <utility>
 
 #include <boost/math/distributions/students_t.hpp>
+
+namespace wbe::detectors {
+
+namespace {
+
+// 10^0 … 10^22: every power of ten a double holds exactly; and the nearest doubles to
+// 10^0 … 10^-22 (multiplying by one is faster than dividing by 10^k, and rounds twice).
+constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+constexpr double inverse_powers_of_ten[] = {1e-0,  1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+                                            1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
+                                            1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
+
+std::size_t general_by_to_chars(double v, int precision, char* out) noexcept {
+    return static_cast<std::size_t>(
+        std::to_chars(out, out + max_general_chars, v, std::chars_format::general, precision).ptr - out);
+}
+
+}  // namespace
+
+// %.Pg prints the P significant digits of |v| rounded to nearest (ties to even, on the exact
+// binary value) with X the decimal exponent of the rounded value: style e when X < −4 or
+// X ≥ P, else style f; trailing zeros of the fraction and a bare point are dropped.
+// Here q = |v|·10^(P−1−X) is one multiplication by an exact power of ten or by the nearest
+// double to one, so it is within a relative 2⁻⁵² of the exact product: when q is further than
+// `tolerance` from a rounding tie and from 10^(P−1) and 10^P, its rounding and X are those of
+// the exact value.
+std::size_t format_general(double v, int precision, char* out) noexcept {
+    constexpr int max_fast_precision = 15;  // q < 10^15 keeps fractional bits to tell a tie
+    if (!std::isfinite(v) || precision < 1 || precision > max_fast_precision) return general_by_to_chars(v, precision, out);
+    char* p = out;
+    if (std::signbit(v)) *p++ = '-';
+    const double a = std::abs(v);
+    if (a == 0.0) {
+        *p++ = '0';
+        return static_cast<std::size_t>(p - out);
+    }
+    if (!(a > 1e-290 && a < 1e290)) return general_by_to_chars(v, precision, out);
+    const double low = powers_of_ten[precision - 1], high = powers_of_ten[precision];
+    const double tolerance = high * 0x1p-50;  // 4 × the rounding error of q < 10^P
+    // X from the binary exponent e₂: floor(e₂·log₁₀2) (= e₂·78913 >> 18 for |e₂| < 1650) is X
+    // or X − 1, corrected by where q lands.
+    const int e2 = static_cast<int>((std::bit_cast<std::uint64_t>(a) >> 52) & 0x7ff) - 1023;
+    int x = (e2 * 78913) >> 18;
+    double q = 0.0;
+    for (int tries = 0;; ++tries) {
+        const int k = precision - 1 - x;
+        if (tries == 3 || k > 22 || k < -22) return general_by_to_chars(v, precision, out);
+        q = a * (k >= 0 ? powers_of_ten[k] : inverse_powers_of_ten[-k]);
+        if (std::abs(q - low) <= tolerance || std::abs(q - high) <= tolerance) return general_by_to_chars(v, precision, out);
+        if (q >= high) ++x;
+        else if (q < low) --x;
+        else break;
+    }
+    auto n = static_cast<std::uint64_t>(q);  // 0 < q < 10^15: truncation is floor
+    const double fraction = q - static_cast<double>(n);  // exact
+    if (std::abs(fraction - 0.5) <= tolerance) return general_by_to_chars(v, precision, out);
+    n += fraction > 0.5 ? 1 : 0;
+    if (n == static_cast<std::uint64_t>(high)) {  // rounded up to 10^P: 9.9996 → 1.000e+01
+        n /= 10;
+        ++x;
+    }
+    char digits[max_fast_precision];
+    for (int i = precision - 1; i >= 0; --i) {
+        digits[i] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    }
+    int used = precision;  // digits up to the last non-zero one
+    while (used > 1 && digits[used - 1] == '0') --used;
+    if (x < -4 || x >= precision) {
+        *p++ = digits[0];
+        if (used > 1) {
+            *p++ = '.';
+            for (int i = 1; i < used; ++i) *p++ = digits[i];
+        }
+        *p++ = 'e';
+        *p++ = x < 0 ? '-' : '+';
+        int e = std::abs(x);
+        if (e >= 100) {
+            *p++ = static_cast<char>('0' + e / 100);
+            e %= 100;
+        }
+        *p++ = static_cast<char>('0' + e / 10);
+        *p++ = static_cast<char>('0' + e % 10);
+    } else if (x >= 0) {
+        for (int i = 0; i <= x; ++i) *p++ = digits[i];
+        if (used > x + 1) {
+            *p++ = '.';
+            for (int i = x + 1; i < used; ++i) *p++ = digits[i];
+        }
+    } else {
+        *p++ = '0';
+        *p++ = '.';
+        for (int i = 0; i < -x - 1; ++i) *p++ = '0';
+        for (int i = 0; i < used; ++i) *p++ = digits[i];
+    }
+    return static_cast<std::size_t>(p - out);
+}
+
+}  // namespace wbe::detectors
 
 namespace wbe::detectors::detail {
 
 std::string num(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-    return buf;
+    char buf[max_general_chars];
+    return {buf, format_general(v, 4, buf)};
 }
 
 std::string exact(double v) {
     if (!std::isfinite(v)) return num(v);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return buf;
+    char buf[max_general_chars];
+    return {buf, format_general(v, 10, buf)};
 }
 
 std::string percent(double fraction) {
     if (std::isnan(fraction)) return "nan";
     if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%+.3g%%", 100.0 * fraction);
-    return buf;
+    char buf[max_general_chars + 2];
+    char* p = buf;
+    const double x = 100.0 * fraction;
+    if (!std::signbit(x)) *p++ = '+';  // printf's `+` flag
+    p += format_general(x, 3, p);
+    *p++ = '%';
+    return {buf, static_cast<std::size_t>(p - buf)};
 }
 
 std::string campaigns(std::size_t n, std::string_view what) {
@@ -42,9 +148,44 @@ std::string campaigns(std::size_t n, std::string_view what) {
     return out;
 }
 
+namespace {
+
+// An optimal sorting network for 8 values (19 comparators; Knuth, TAOCP vol. 3, §5.3.4).
+constexpr std::pair<int, int> network_8[] = {{0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6},
+                                             {3, 7}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {2, 4}, {3, 5},
+                                             {1, 4}, {3, 6}, {1, 2}, {3, 4}, {5, 6}};
+
+void compare_exchange(double& x, double& y) noexcept {
+    const double lo = std::min(x, y), hi = std::max(x, y);
+    x = lo;
+    y = hi;
+}
+
+// The comparators unrolled with constant indices, so that the values stay in registers.
+template <std::size_t... k>
+void sort_8(double (&a)[8], std::index_sequence<k...>) noexcept {
+    (compare_exchange(a[network_8[k].first], a[network_8[k].second]), ...);
+}
+
+}  // namespace
+
+bool sort_small(const std::vector<double>& v, double (&sorted)[8]) {
+    const std::size_t n = v.size();
+    if (n > 8) return false;
+    bool irregular = false;
+    for (std::size_t i = 0; i < 8; ++i) {
+        sorted[i] = i < n ? v[i] : inf;  // padding sorts last; a real +inf before it has the same bits
+        irregular |= std::isnan(sorted[i]) || (sorted[i] == 0.0 && std::signbit(sorted[i]));
+    }
+    if (irregular) return false;
+    sort_8(sorted, std::make_index_sequence<std::size(network_8)>());
+    return true;
+}
+
 double median(std::vector<double>& v) {
     if (v.empty()) return nan;
     const std::size_t n = v.size();
+    if (double a[8]; sort_small(v, a)) return n % 2 == 1 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
     const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
     std::nth_element(v.begin(), mid, v.end());
     const double upper = *mid;
@@ -119,8 +260,8 @@ double student_t_upper_quantile(double p, double df) {
 }
 
 std::string crossed(detection_level level, double watch, double alert, std::string_view op) {
-    if (level == detection_level::alert) return std::string(op) + "alert " + num(alert);
-    if (level == detection_level::watch) return std::string(op) + "watch " + num(watch);
+    if (level == detection_level::alert) return text(op, "alert ", num(alert));
+    if (level == detection_level::watch) return text(op, "watch ", num(watch));
     return {};
 }
 
@@ -186,14 +327,22 @@ void add_problem(std::vector<diagnostic>& out, std::string field, double value, 
     out.push_back(problem(std::move(field), format_parameter(value), std::move(rule)));
 }
 
-void usable_values(const series& s, std::vector<campaign_result>& out, explain e, bool log_scale, std::string_view detector,
-                   std::vector<double>& y, std::vector<std::size_t>& index) {
+void scaled_values(const series& s, bool log_scale, std::vector<double>& out) {
+    out.resize(s.campaigns.size());
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const double v = s.campaigns[i].value;
+        out[i] = log_scale ? log_or_nan(v) : v;
+    }
+}
+
+void usable_values(const series& s, std::span<const double> scaled, std::vector<campaign_result>& out, explain e,
+                   std::string_view detector, std::vector<double>& y, std::vector<std::size_t>& index) {
     y.clear();
     index.clear();
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const double v = s.campaigns[i].value;
         if (std::isnan(v)) continue;
-        const double a = log_scale ? log_or_nan(v) : v;
+        const double a = scaled[i];
         if (std::isnan(a)) {
             if (e != explain::none)
                 out[i].reason = "value " + num(v) + " <= 0 has no logarithm (" + std::string(detector) + " with log_scale)";
@@ -214,23 +363,20 @@ void check_censored(const std::string& value, std::vector<diagnostic>& out) {
     if (value != "ros" && value != "substitute") out.push_back(problem("censored", value, "must be one of: ros, substitute"));
 }
 
-std::string baseline_values(const series& s, const std::size_t* idx, std::size_t n, bool use_ros, bool log_scale,
-                            std::vector<double>& out, explain e) {
+std::string baseline_values(const series& s, std::span<const double> scaled, const std::size_t* idx, std::size_t n,
+                            bool use_ros, bool log_scale, std::vector<double>& out, explain e) {
     out.resize(n);
     std::size_t n_censored = 0;
     for (std::size_t k = 0; k < n; ++k) {
-        const observation& obs = s.campaigns[idx[k]];
-        out[k] = obs.value;
-        n_censored += obs.censored;
+        out[k] = scaled[idx[k]];
+        n_censored += s.campaigns[idx[k]].censored;
     }
+    if (n_censored == 0) return {};
+    for (std::size_t k = 0; k < n; ++k) out[k] = s.campaigns[idx[k]].value;
     const auto to_scale = [&] {
         if (log_scale)
             for (double& v : out) v = log_or_nan(v);
     };
-    if (n_censored == 0) {
-        to_scale();
-        return {};
-    }
     const auto share = [&] {
         return "; " + std::to_string(n_censored) + " of " + std::to_string(n) + " baseline campaigns censored";
     };

@@ -1,15 +1,19 @@
 #pragma once
 // Private helpers shared by the detector sources: robust and classical summaries, level rules,
-// the censored-range judgement of detector.hpp, and number formatting for reasons.
+// the censored-range judgement of detector.hpp, and number formatting and text building for
+// reasons.
 
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "wbe/core/detectors/detector.hpp"
+#include "wbe/core/detectors/mann_kendall.hpp"
 #include "wbe/core/detectors/parameters.hpp"
 
 namespace wbe::detectors::detail {
@@ -26,7 +30,68 @@ inline constexpr double inf = std::numeric_limits<double>::infinity();
 /// "1 previous campaign" / "4 previous campaigns".
 [[nodiscard]] std::string campaigns(std::size_t n, std::string_view what = "previous campaign");
 
-/// Median of `v` (reorders it); NaN when empty.
+/// Pieces of text() besides strings: a whole number, and a count with its noun as campaigns()
+/// writes it.
+struct integer {
+    std::size_t n;
+};
+struct counted {
+    std::size_t n;
+    std::string_view what = "previous campaign";
+};
+
+namespace pieces {
+[[nodiscard]] inline std::size_t digits(std::size_t n) noexcept {
+    std::size_t d = 1;
+    for (; n >= 10; n /= 10) ++d;
+    return d;
+}
+[[nodiscard]] inline std::size_t size_of(std::string_view s) noexcept { return s.size(); }
+[[nodiscard]] inline std::size_t size_of(integer i) noexcept { return digits(i.n); }
+[[nodiscard]] inline std::size_t size_of(const counted& c) noexcept { return digits(c.n) + 1 + c.what.size() + (c.n != 1); }
+inline void append(std::string& out, std::string_view s) { out.append(s); }
+inline void append(std::string& out, integer i) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, i.n).ptr);
+}
+inline void append(std::string& out, const counted& c) {
+    append(out, integer{c.n});
+    out += ' ';
+    out += c.what;
+    if (c.n != 1) out += 's';
+}
+}  // namespace pieces
+
+/// The pieces (strings, string views, C strings, integer, counted) joined, allocated once:
+/// a bulk run writes reasons by the million, and `a + b + …` reallocates as the text grows.
+template <class... Pieces>
+[[nodiscard]] std::string text(const Pieces&... parts) {
+    std::string out;
+    out.reserve((pieces::size_of(parts) + ... + std::size_t{0}));
+    (pieces::append(out, parts), ...);
+    return out;
+}
+
+/// Buffers for mann_kendall_with() and seasonal_kendall_with(), kept by the caller across calls.
+struct kendall_scratch {
+    std::vector<double> values;
+    std::vector<double> sorted;
+    std::vector<std::size_t> equal;
+    std::vector<std::size_t> order;
+};
+/// mann_kendall() and seasonal_kendall() (the same arithmetic in the same order; they call
+/// these) with the caller's buffers: trend tests a window at every campaign, and allocating
+/// per window cost as much as the test.
+[[nodiscard]] mann_kendall_result mann_kendall_with(std::span<const double> x, kendall_scratch& scratch);
+[[nodiscard]] mann_kendall_result seasonal_kendall_with(std::span<const double> x, std::span<const int> season,
+                                                        kendall_scratch& scratch);
+
+/// The values of `v`, ascending, in sorted[0 .. v.size()), by a sorting network (without the
+/// mispredicted branches of a comparison sort) when `v` holds at most 8 values and none is NaN
+/// or −0 (whose places a comparison sort may leave otherwise: the same values, other bits).
+/// Returns false otherwise.
+[[nodiscard]] bool sort_small(const std::vector<double>& v, double (&sorted)[8]);
+/// Median of `v` (may reorder it); NaN when empty.
 [[nodiscard]] double median(std::vector<double>& v);
 /// Mean and sample SD (n − 1) of `v`; SD NaN below 2 values.
 void mean_sd(const std::vector<double>& v, double& mean, double& sd);
@@ -99,11 +164,15 @@ void set_level(campaign_result& r, detection_level level, explain e, MakeReason&
     if (e == explain::all || (e == explain::raised && level != detection_level::none)) r.reason = make();
 }
 
-/// The campaigns of `s` with a usable value, on the analysed scale (ln with `log_scale`), in
-/// `y`, and their positions in `index`. A value ≤ 0 on the log scale is skipped with the reason
-/// "value … <= 0 has no logarithm (<detector> with log_scale)".
-void usable_values(const series& s, std::vector<campaign_result>& out, explain e, bool log_scale, std::string_view detector,
-                   std::vector<double>& y, std::vector<std::size_t>& index);
+/// Every campaign's value on the analysed scale (ln with `log_scale`, NaN for a value ≤ 0 then),
+/// in `out`: computed once per series rather than once per window that holds the campaign.
+void scaled_values(const series& s, bool log_scale, std::vector<double>& out);
+
+/// The campaigns of `s` with a usable value, on the analysed scale (`scaled`, from
+/// scaled_values()), in `y`, and their positions in `index`. A value ≤ 0 on the log scale is
+/// skipped with the reason "value … <= 0 has no logarithm (<detector> with log_scale)".
+void usable_values(const series& s, std::span<const double> scaled, std::vector<campaign_result>& out, explain e,
+                   std::string_view detector, std::vector<double>& y, std::vector<std::size_t>& index);
 
 /// The `censored` parameter of the baseline detectors: how censored campaigns enter a
 /// baseline — "ros" (default) or "substitute".
@@ -112,7 +181,8 @@ void usable_values(const series& s, std::vector<campaign_result>& out, explain e
 void check_censored(const std::string& value, std::vector<diagnostic>& out);
 
 /// The baseline values of campaigns idx[0..n) of `s`, on the analysed scale (ln with
-/// `log_scale`), in `out` (same order). Detected campaigns enter at their value. Censored ones
+/// `log_scale`; `scaled` from scaled_values() with the same `log_scale`), in `out` (same order).
+/// Detected campaigns enter at their value. Censored ones
 /// (observation::censored; their limit is `upper`, or `value` when `upper` is NaN) enter, with
 /// `use_ros`, at their robust-ROS imputation over the window (ros.hpp: Helsel–Cohn plotting
 /// positions, ln-scale regression on the detects; censored values above the largest detect are
@@ -122,8 +192,8 @@ void check_censored(const std::string& value, std::vector<diagnostic>& out);
 /// Returns a phrase for the reason, built only when `e` is not explain::none: empty when
 /// nothing in the window is censored, else e.g. "; 2 of 8 baseline campaigns censored, imputed
 /// by robust ROS" or "…, at their substitutes (robust ROS needs 2 detects, has 1)".
-std::string baseline_values(const series& s, const std::size_t* idx, std::size_t n, bool use_ros, bool log_scale,
-                            std::vector<double>& out, explain e);
+std::string baseline_values(const series& s, std::span<const double> scaled, const std::size_t* idx, std::size_t n,
+                            bool use_ros, bool log_scale, std::vector<double>& out, explain e);
 
 /// `" > watch 2"`-style phrase naming the cut a raised level crossed, empty for none.
 [[nodiscard]] std::string crossed(detection_level level, double watch, double alert, std::string_view op = " > ");

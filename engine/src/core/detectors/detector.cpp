@@ -111,7 +111,7 @@ detection cross_section_detector::run(const cross_section& c, explain e) const {
         if (p.censored) ++d.summary.n_censored;
         if (std::isnan(p.value)) {
             ++d.summary.n_missing;
-            if (e != explain::none) r.reason = "no value for this site in campaign " + c.campaign;
+            if (e != explain::none) r.reason = detail::text("no value for this site in campaign ", c.campaign);
         }
     }
     evaluate(c, d.campaigns, e);

@@ -102,10 +102,11 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         }
 
     // Baseline mean and floored SD for position p: the b values ending g + 1 before p.
-    std::vector<double> mean(values.size(), nan), sd(values.size(), nan), window;
+    std::vector<double> mean(values.size(), nan), sd(values.size(), nan), window, scaled;
+    scaled_values(s, false, scaled);
     std::vector<std::string> censoring(values.size());  // how censored baseline campaigns entered
     for (std::size_t p = b + g; p < values.size(); ++p) {
-        censoring[p] = baseline_values(s, index.data() + (p - g - b), b, o.censored == "ros", false, window, e);
+        censoring[p] = baseline_values(s, scaled, index.data() + (p - g - b), b, o.censored == "ros", false, window, e);
         mean_sd(window, mean[p], sd[p]);
         sd[p] = std::max(sd[p], o.min_sigma);
     }
@@ -116,7 +117,7 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         const observation& obs = s.campaigns[index[p]];
         campaign_result& r = out[index[p]];
         if (p < need) {
-            if (e != explain::none) r.reason = "needs " + campaigns(need) + " with a value, has " + std::to_string(p);
+            if (e != explain::none) r.reason = text("needs ", counted{need}, " with a value, has ", integer{p});
             continue;
         }
         const double m = mean[p], sigma = sd[p];
@@ -137,18 +138,17 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         else
             r.upper_bound = carry < o.watch ? m + sigma * (1.0 + o.watch - carry) : nan;
         std::string note;
-        const detection_level level = judge(obs, level_at, note);
+        const detection_level level = obs.censored ? judge(obs, level_at, note) : level_above(stat, o.watch, o.alert);
         set_level(r, level, e, [&] {
-            std::string text = label + " = " + num(stat) + crossed(level_above(stat, o.watch, o.alert), o.watch, o.alert);
-            if (o.variant == ears_variant::c3)
-                text += " (current term " + num(stat - carry) + " + previous two " + num(carry) + ")";
-            text += " from mean " + num(m) + " and SD " + num(sigma) + " of " + campaigns(b, "campaign") +
-                    (g ? " before a guard band of " + std::to_string(g) : std::string(" just before")) +
-                    (std::isnan(r.upper_bound)
-                         ? std::string("; flagged whatever this value: the previous two terms exceed watch")
-                         : "; watch above " + num(r.upper_bound)) +
-                    (sigma == 0.0 ? "; baseline constant (SD 0)" : "") + censoring[p] + note;
-            return text;
+            return text(label, " = ", num(stat), crossed(level_above(stat, o.watch, o.alert), o.watch, o.alert),
+                        o.variant == ears_variant::c3
+                            ? text(" (current term ", num(stat - carry), " + previous two ", num(carry), ")")
+                            : std::string(),
+                        " from mean ", num(m), " and SD ", num(sigma), " of ", counted{b, "campaign"},
+                        g ? text(" before a guard band of ", integer{g}) : std::string(" just before"),
+                        std::isnan(r.upper_bound) ? std::string("; flagged whatever this value: the previous two terms exceed watch")
+                                                  : text("; watch above ", num(r.upper_bound)),
+                        sigma == 0.0 ? "; baseline constant (SD 0)" : "", censoring[p], note);
         });
     }
 }

@@ -63,13 +63,25 @@ std::vector<diagnostic> ewma::check(const ewma_options& o) {
 
 ewma::ewma(const ewma_options& options) : options_(options) {
     throw_if_invalid(check(options_));
-    // The quantiles depend only on the degrees of freedom: computed once, not per campaign.
+    // The quantiles depend only on the degrees of freedom, and σ_t/s_t only on the number of
+    // baseline values: computed once, not per campaign.
     const auto n = static_cast<std::size_t>(options_.window);
     q_watch_.assign(n, nan);
     q_alert_.assign(n, nan);
     for (std::size_t df = 1; df < n; ++df) {
         q_watch_[df] = student_t_upper_quantile(options_.watch_p, static_cast<double>(df));
         q_alert_[df] = student_t_upper_quantile(options_.alert_p, static_cast<double>(df));
+    }
+    // var(E_t − ȳ)/σ², derived in ewma.hpp
+    const double lambda = options_.lambda;
+    const auto guard = static_cast<std::size_t>(options_.guard);
+    se_factor_.assign(n + 1, nan);
+    for (std::size_t k = 1; k <= n; ++k) {
+        const double nn = static_cast<double>(k);
+        const double correction = lambda / (2.0 - lambda) + 1.0 / nn -
+                                  2.0 * std::pow(1.0 - lambda, static_cast<double>(guard + 1)) *
+                                      (1.0 - std::pow(1.0 - lambda, nn)) / nn;
+        se_factor_[k] = std::sqrt(std::max(correction, 0.0));
     }
 }
 
@@ -84,9 +96,10 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
     const auto guard = static_cast<std::size_t>(o.guard);
     const auto need = static_cast<std::size_t>(o.min_history);
 
-    std::vector<double> y;
+    std::vector<double> scaled, y;
     std::vector<std::size_t> index;
-    usable_values(s, out, e, o.log_scale, "ewma", y, index);
+    scaled_values(s, o.log_scale, scaled);
+    usable_values(s, scaled, out, e, "ewma", y, index);
 
     std::vector<double> base;
     double smoothed = nan;  // E_{t−1}
@@ -99,22 +112,18 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         const std::size_t begin = end > window ? end - window : 0;
         const std::size_t n = end - begin;
         if (n < need) {
-            if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(n) +
-                       (guard ? " (guard band of " + campaigns(guard, "campaign") + ")" : std::string());
+            if (e != explain::none)
+                r.reason = text("needs ", counted{need}, " in the baseline, has ", integer{n},
+                                guard ? text(" (guard band of ", counted{guard, "campaign"}, ")") : std::string());
             continue;
         }
-        const std::string censoring = baseline_values(s, index.data() + begin, n, o.censored == "ros", o.log_scale, base, e);
+        const std::string censoring = baseline_values(s, scaled, index.data() + begin, n, o.censored == "ros", o.log_scale, base, e);
         double mu = nan, sd = nan;
         mean_sd(base, mu, sd);
         const bool floored = sd < o.min_sd;
         sd = std::max(sd, o.min_sd);
-        // var(E_t − ȳ)/σ², derived in ewma.hpp
-        const double nn = static_cast<double>(n);
-        const double correction = lambda / (2.0 - lambda) + 1.0 / nn -
-                                  2.0 * std::pow(1.0 - lambda, static_cast<double>(guard + 1)) *
-                                      (1.0 - std::pow(1.0 - lambda, nn)) / nn;
-        const double sigma = sd * std::sqrt(std::max(correction, 0.0));
-        const double df = nn - 1.0;
+        const double sigma = sd * se_factor_[n];
+        const double df = static_cast<double>(n) - 1.0;
         const auto p_at = [&](double x) {
             const double e_x = lambda * scale(x) + (1.0 - lambda) * previous;
             return student_t_upper_p(standardise(e_x, mu, sigma), df);
@@ -129,15 +138,16 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         r.expected = unscale(mu);
         r.upper_bound = unscale((mu + q_watch * sigma - (1.0 - lambda) * previous) / lambda);
         std::string note;
-        const detection_level level = judge(obs, level_at, note);
+        // Uncensored, p_at(obs.value) is pv: the same expressions of the same values.
+        const detection_level level = obs.censored ? judge(obs, level_at, note) : level_below(pv, o.watch_p, o.alert_p);
         const bool clipped = std::abs(t) > q_alert;
         set_level(r, level, e, [&] {
-            return "EWMA " + num(smoothed) + " is T = " + num(t) + " SE from the baseline mean, p = " + num(pv) +
-                   crossed(level_below(pv, o.watch_p, o.alert_p), o.watch_p, o.alert_p, " < ") + " (Student t, " +
-                   num(df) + " df; mean " + num(r.expected) + " and SD " + num(sd) +
-                   (o.log_scale ? " ln units" : "") + (floored ? " = floor min_sd" : "") + " of " + campaigns(n) +
-                   (guard ? " before a guard band" : "") + censoring + "; watch above " + num(r.upper_bound) +
-                   (clipped ? "; EWMA clipped to the alert limit for later campaigns" : "") + ")" + note;
+            return text("EWMA ", num(smoothed), " is T = ", num(t), " SE from the baseline mean, p = ", num(pv),
+                        crossed(level_below(pv, o.watch_p, o.alert_p), o.watch_p, o.alert_p, " < "), " (Student t, ",
+                        num(df), " df; mean ", num(r.expected), " and SD ", num(sd), o.log_scale ? " ln units" : "",
+                        floored ? " = floor min_sd" : "", " of ", counted{n}, guard ? " before a guard band" : "", censoring,
+                        "; watch above ", num(r.upper_bound),
+                        clipped ? "; EWMA clipped to the alert limit for later campaigns" : "", ")", note);
         });
         if (clipped) smoothed = mu + (t > 0 ? q_alert : -q_alert) * sigma;
     }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "detail.hpp"
 
@@ -45,48 +47,68 @@ peer_rank::peer_rank(const peer_rank_options& options) : options_(options) { thr
 
 void peer_rank::evaluate(const cross_section& c, std::vector<campaign_result>& out, explain e) const {
     const auto& o = options_;
-    std::map<std::string, std::vector<double>> groups;  // sorted ascending values per group
-    for (const auto& p : c.sites)
-        if (!std::isnan(p.value)) groups[p.group].push_back(p.value);
-    std::map<std::string, double> medians;
-    for (auto& [g, v] : groups) {
-        std::sort(v.begin(), v.end());
-        const std::size_t n = v.size();
-        medians[g] = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    // The sites with a value by group, each group's name looked up once per site.
+    struct group {
+        std::vector<std::pair<double, std::size_t>> members;  // (value, site)
+        std::vector<double> values;                           // sorted ascending
+        double median = nan;
+    };
+    std::vector<group> groups;
+    std::unordered_map<std::string_view, std::size_t> group_index;
+    std::vector<std::size_t> group_of(c.sites.size());
+    for (std::size_t i = 0; i < c.sites.size(); ++i) {
+        const peer& p = c.sites[i];
+        if (std::isnan(p.value)) continue;
+        const auto [it, added] = group_index.try_emplace(p.group, groups.size());
+        if (added) groups.emplace_back();
+        group_of[i] = it->second;
+        groups[it->second].members.emplace_back(p.value, i);
+    }
+    // Each site's counts of higher and lower values in its group, from its place in the sorted
+    // group: a run of equal values shares them. Sorting (value, site) by value alone makes the
+    // comparisons, and so the moves, of sorting the values alone: `values` is the order it gives,
+    // ±0 included.
+    std::vector<std::size_t> n_higher(c.sites.size()), n_lower(c.sites.size());
+    for (group& g : groups) {
+        std::sort(g.members.begin(), g.members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        const std::size_t n = g.members.size();
+        g.values.resize(n);
+        for (std::size_t k = 0; k < n; ++k) g.values[k] = g.members[k].first;
+        g.median = n % 2 ? g.values[n / 2] : 0.5 * (g.values[n / 2 - 1] + g.values[n / 2]);
+        for (std::size_t begin = 0; begin < n;) {
+            std::size_t end = begin + 1;
+            while (end < n && g.values[end] == g.values[begin]) ++end;
+            for (std::size_t k = begin; k < end; ++k) {
+                n_lower[g.members[k].second] = begin;
+                n_higher[g.members[k].second] = n - end;
+            }
+            begin = end;
+        }
     }
 
     for (std::size_t i = 0; i < c.sites.size(); ++i) {
         const peer& site = c.sites[i];
         campaign_result& r = out[i];
         if (std::isnan(site.value)) continue;
-        const std::vector<double>& all = groups[site.group];
+        const group& g = groups[group_of[i]];
+        const std::vector<double>& all = g.values;
         const std::size_t n = all.size();
-        const std::string where = "group '" + site.group + "' in campaign " + c.campaign;
         if (n < static_cast<std::size_t>(o.min_peers)) {
-            if (e != explain::none) r.reason = "needs " + std::to_string(o.min_peers) + " sites with a value in " + where + ", has " +
-                       std::to_string(n);
+            if (e != explain::none)
+                r.reason = text("needs ", integer{static_cast<std::size_t>(o.min_peers)}, " sites with a value in group '",
+                                site.group, "' in campaign ", c.campaign, ", has ", integer{n});
             continue;
         }
         const double nn = static_cast<double>(n);
         const double self = site.value;
-        // Counts among the other sites of the group, by binary search on the sorted values.
-        const auto above = [&](double x) {
-            const auto k = static_cast<std::size_t>(all.end() - std::upper_bound(all.begin(), all.end(), x));
-            return k - (self > x ? 1 : 0);
-        };
-        const auto below = [&](double x) {
-            const auto k = static_cast<std::size_t>(std::lower_bound(all.begin(), all.end(), x) - all.begin());
-            return k - (self < x ? 1 : 0);
-        };
-        const auto rank_of = [&](double x) { return 1 + above(x); };
-        const auto level_at = [&](double x) {
-            const auto rank = static_cast<double>(rank_of(x));
-            if (rank <= o.alert_share * nn + 1e-9) return detection_level::alert;
-            if (rank <= o.watch_share * nn + 1e-9) return detection_level::watch;
+        const auto level_of = [&](std::size_t rank) {
+            const auto rk = static_cast<double>(rank);
+            if (rk <= o.alert_share * nn + 1e-9) return detection_level::alert;
+            if (rk <= o.watch_share * nn + 1e-9) return detection_level::watch;
             return detection_level::none;
         };
-        const std::size_t rank = rank_of(self);
-        const std::size_t n_below = below(self);
+        const std::size_t rank = 1 + n_higher[i];
+        const std::size_t n_below = n_lower[i];
         const std::size_t n_equal = n - rank + 1 - n_below;  // the site and its ties
         const double percentile = 100.0 * (static_cast<double>(n_below) + 0.5 * static_cast<double>(n_equal)) / nn;
         const auto k = static_cast<std::size_t>(std::floor(o.watch_share * nn + 1e-9));
@@ -96,21 +118,29 @@ void peer_rank::evaluate(const cross_section& c, std::vector<campaign_result>& o
             const double kth = all[n - k];
             bound = self >= kth ? all[n - k - 1] : kth;
         }
-        r.expected = medians[site.group];
+        r.expected = g.median;
         r.upper_bound = bound;
         r.statistic = percentile;
         std::string note;
-        const detection_level level = judge(
-            observation{c.campaign, nan, site.value, site.lower, site.upper, site.censored, 0}, level_at, note);
+        detection_level level = level_of(rank);
+        if (site.censored) {
+            // The rank another value would have among the other sites of the group.
+            const auto rank_of = [&](double x) {
+                const auto above = static_cast<std::size_t>(all.end() - std::upper_bound(all.begin(), all.end(), x));
+                return 1 + above - (self > x ? 1 : 0);
+            };
+            level = judge(observation{c.campaign, nan, site.value, site.lower, site.upper, site.censored, 0},
+                          [&](double x) { return level_of(rank_of(x)); }, note);
+        }
         set_level(r, level, e, [&] {
-            const detection_level raw = level_at(self);
+            const detection_level raw = level_of(rank);
             const double share = raw == detection_level::alert ? o.alert_share : o.watch_share;
-            return "rank " + std::to_string(rank) + " of " + std::to_string(n) + " sites in " + where +
-                   " (percentile " + num(percentile) + ")" +
-                   (raw != detection_level::none ? ": in the top " + num(100.0 * share) + "% (ranks <= " +
-                                                       num(std::floor(share * nn + 1e-9)) + ")"
-                                                 : std::string()) +
-                   "; group median " + num(r.expected) + ", watch from " + num(bound) + note;
+            return text("rank ", integer{rank}, " of ", integer{n}, " sites in group '", site.group, "' in campaign ",
+                        c.campaign, " (percentile ", num(percentile), ")",
+                        raw != detection_level::none
+                            ? text(": in the top ", num(100.0 * share), "% (ranks <= ", num(std::floor(share * nn + 1e-9)), ")")
+                            : std::string(),
+                        "; group median ", num(r.expected), ", watch from ", num(bound), note);
         });
     }
 }

@@ -12,11 +12,19 @@ namespace wbe::detectors {
 
 using namespace detail;
 
+namespace {
+
+// The index ⌊p·(n−1)⌋ of lower_nearest_rank(), n > 0.
+std::size_t nearest_rank(std::size_t n, double p) noexcept {
+    const auto k = static_cast<std::size_t>(std::floor(p * static_cast<double>(n - 1)));
+    return std::min(k, n - 1);
+}
+
+}  // namespace
+
 double lower_nearest_rank(const std::vector<double>& sorted, double p) noexcept {
     if (sorted.empty()) return nan;
-    const double n1 = static_cast<double>(sorted.size() - 1);
-    const auto k = static_cast<std::size_t>(std::floor(p * n1));
-    return sorted[std::min(k, sorted.size() - 1)];
+    return sorted[nearest_rank(sorted.size(), p)];
 }
 
 std::vector<parameter_spec> percentile_level::parameters() {
@@ -72,7 +80,8 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
     const auto lookback = static_cast<std::size_t>(o.lookback);
     const auto need = static_cast<std::size_t>(o.min_history);
     std::vector<std::size_t> history;  // previous campaigns with a positive value, in time order
-    std::vector<double> window;
+    std::vector<double> window, scaled;
+    scaled_values(s, true, scaled);
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
         campaign_result& r = out[i];
@@ -82,17 +91,23 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
             continue;
         }
         const std::size_t n = std::min(history.size(), lookback);
-        const std::string censoring =
-            baseline_values(s, history.data() + (history.size() - n), n, o.censored == "ros", true, window, e);
         history.push_back(i);
         if (n < need) {
-            if (e != explain::none) r.reason = "needs " + campaigns(need) + ", has " + std::to_string(n);
+            if (e != explain::none) r.reason = text("needs ", counted{need}, ", has ", integer{n});
             continue;
         }
+        const std::string censoring =
+            baseline_values(s, scaled, history.data() + (history.size() - 1 - n), n, o.censored == "ros", true, window, e);
         double mean = 0.0, sd = 0.0;
         mean_sd(window, mean, sd);
-        std::sort(window.begin(), window.end());
-        const double baseline = lower_nearest_rank(window, o.percentile);
+        double sorted[8];
+        double baseline = nan;
+        if (sort_small(window, sorted)) {
+            baseline = sorted[nearest_rank(n, o.percentile)];
+        } else {
+            std::sort(window.begin(), window.end());
+            baseline = lower_nearest_rank(window, o.percentile);
+        }
         if (!(std::max(sd, o.min_sd) > 0.0)) {
             r.expected = std::exp(baseline);
             if (e != explain::none) r.reason = "the " + campaigns(n) + " in the look-back all have the same value: SD 0 (set min_sd > 0)";
@@ -101,18 +116,18 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
         const double used_sd = std::max(sd, o.min_sd);
         const auto level_of = [&](double x) { return std::exp((log_or_nan(x) - baseline) / used_sd); };
         const auto level_at = [&](double x) { return level_above(level_of(x), o.watch, o.alert); };
-        const double level = level_of(obs.value);
+        const double level = std::exp((scaled[i] - baseline) / used_sd);  // level_of(obs.value)
         r.expected = std::exp(baseline);
         r.upper_bound = std::exp(baseline + used_sd * std::log(o.watch));
         r.statistic = level;
         std::string note;
-        const detection_level l = judge(obs, level_at, note);
+        const detection_level l = obs.censored ? judge(obs, level_at, note) : level_above(level, o.watch, o.alert);
         set_level(r, l, e, [&] {
             const auto rank = static_cast<std::size_t>(std::floor(o.percentile * static_cast<double>(n - 1)));
-            return "activity level " + num(level) + crossed(level_above(level, o.watch, o.alert), o.watch, o.alert) +
-                   " (baseline " + num(r.expected) + " = sorted value " + std::to_string(rank + 1) + " of " +
-                   campaigns(n) + ", SD " + num(used_sd) + (sd < o.min_sd ? " = floor min_sd" : "") +
-                   " ln units" + censoring + "; watch above " + num(r.upper_bound) + ")" + note;
+            return text("activity level ", num(level), crossed(level_above(level, o.watch, o.alert), o.watch, o.alert),
+                        " (baseline ", num(r.expected), " = sorted value ", integer{rank + 1}, " of ", counted{n}, ", SD ",
+                        num(used_sd), sd < o.min_sd ? " = floor min_sd" : "", " ln units", censoring, "; watch above ",
+                        num(r.upper_bound), ")", note);
         });
     }
 }

@@ -73,9 +73,10 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
     const auto guard = static_cast<std::size_t>(o.guard);
     const auto need = static_cast<std::size_t>(o.min_history);
     std::vector<std::size_t> history;  // previous campaigns with a positive value
-    std::vector<double> base, deviations;
+    std::vector<double> base, deviations, scaled;
     std::vector<std::size_t> members;  // the baseline's campaigns
     const bool use_ros = o.censored == "ros";
+    scaled_values(s, true, scaled);
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
         campaign_result& r = out[i];
@@ -97,12 +98,13 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
             members.push_back(j);
         }
         history.push_back(i);
-        const std::string censoring = baseline_values(s, members.data(), members.size(), use_ros, true, base, e);
-        const std::string exclusions =
-            (guard ? ", guard band of " + campaigns(guard, "campaign") : std::string()) +
-            (excluded ? ", " + campaigns(excluded, "earlier alert") + " excluded" : std::string()) + censoring;
+        const std::string censoring = baseline_values(s, scaled, members.data(), members.size(), use_ros, true, base, e);
+        const auto exclusions = [&] {
+            return (guard ? ", guard band of " + campaigns(guard, "campaign") : std::string()) +
+                   (excluded ? ", " + campaigns(excluded, "earlier alert") + " excluded" : std::string()) + censoring;
+        };
         if (base.size() < need) {
-            if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the baseline, has " + std::to_string(base.size()) + exclusions;
+            if (e != explain::none) r.reason = text("needs ", counted{need}, " in the baseline, has ", integer{base.size()}, exclusions());
             continue;
         }
         const std::size_t n = base.size();
@@ -112,17 +114,17 @@ void rolling_baseline::evaluate(const series& s, std::vector<campaign_result>& o
         const double mad_sd = mad_to_sd * median(deviations);
         const double sd = std::max(mad_sd, o.min_sd);
         const auto level_at = [&](double x) { return level_above((log_or_nan(x) - m) / sd, o.watch_z, o.alert_z); };
-        const double z = (std::log(obs.value) - m) / sd;
+        const double z = (scaled[i] - m) / sd;  // scaled[i] = ln(obs.value)
         r.expected = std::exp(m);
         r.upper_bound = std::exp(m + o.watch_z * sd);
         r.statistic = z;
         std::string note;
-        const detection_level level = judge(obs, level_at, note);
+        const detection_level level = obs.censored ? judge(obs, level_at, note) : level_above(z, o.watch_z, o.alert_z);
         set_level(r, level, e, [&] {
-            return "robust z = " + num(z) + crossed(level_above(z, o.watch_z, o.alert_z), o.watch_z, o.alert_z) +
-                   " from the median of " + campaigns(n) + " on the ln scale (expected " + num(r.expected) +
-                   ", watch above " + num(r.upper_bound) + "; SD " + num(sd) +
-                   (mad_sd < o.min_sd ? " = floor min_sd" : "") + exclusions + ")" + note;
+            return text("robust z = ", num(z), crossed(level_above(z, o.watch_z, o.alert_z), o.watch_z, o.alert_z),
+                        " from the median of ", counted{n}, " on the ln scale (expected ", num(r.expected),
+                        ", watch above ", num(r.upper_bound), "; SD ", num(sd),
+                        mad_sd < o.min_sd ? " = floor min_sd" : "", exclusions(), ")", note);
         });
     }
 }

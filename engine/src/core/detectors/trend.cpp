@@ -67,6 +67,7 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
     const auto need = static_cast<std::size_t>(o.min_history);
 
     std::vector<std::size_t> index;  // campaigns usable in a test
+    std::vector<double> ys;          // their values on the slope's scale
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
         if (std::isnan(obs.value)) continue;
@@ -74,45 +75,41 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             if (e != explain::none) out[i].reason = "no time for this campaign: the Sen slope needs real time";
             continue;
         }
-        if (std::isnan(scale(obs.value))) {
+        const double y = scale(obs.value);
+        if (std::isnan(y)) {
             if (e != explain::none) out[i].reason = "value " + num(obs.value) + " <= 0 has no logarithm (trend with log_scale)";
             continue;
         }
         index.push_back(i);
+        ys.push_back(y);
     }
 
-    std::vector<double> codes, times, ys;
+    std::vector<double> codes;
     std::vector<int> seasons;
+    kendall_scratch scratch;
+    // The window slides with p: `kendall` (values of uncensored windows, not seasonal) and
+    // `sliding` (the Sen slope) hold positions [in_begin, in_end) of index.
+    sliding_mann_kendall kendall;
+    sliding_sen_slope sliding(o.seasonal);
+    std::size_t in_begin = 0, in_end = 0;
     for (std::size_t p = 0; p < index.size(); ++p) {
         campaign_result& r = out[index[p]];
         const std::size_t begin = p + 1 > window ? p + 1 - window : 0;
         const std::size_t previous = p - begin;
         if (previous < need) {
-            if (e != explain::none) r.reason = "needs " + campaigns(need) + " in the window, has " + std::to_string(previous);
+            if (e != explain::none) r.reason = text("needs ", counted{need}, " in the window, has ", integer{previous});
             continue;
         }
         // Helsel's recoding: everything below the highest censoring limit is one tie below it.
         double limit = -inf;
         std::size_t n_censored = 0;
+        const observation* unseasoned = nullptr;
         for (std::size_t q = begin; q <= p; ++q) {
             const observation& obs = s.campaigns[index[q]];
             if (obs.censored) {
                 limit = std::max(limit, range_of(obs).hi);
                 ++n_censored;
             }
-        }
-        const double tie_code = std::nextafter(limit, -inf);
-        codes.clear();
-        times.clear();
-        ys.clear();
-        seasons.clear();
-        const observation* unseasoned = nullptr;
-        for (std::size_t q = begin; q <= p; ++q) {
-            const observation& obs = s.campaigns[index[q]];
-            codes.push_back(n_censored && (obs.censored || obs.value < limit) ? tie_code : obs.value);
-            times.push_back(obs.time);
-            ys.push_back(scale(obs.value));
-            seasons.push_back(obs.season);
             if (obs.season == 0 && !unseasoned) unseasoned = &obs;
         }
         if (o.seasonal && unseasoned) {
@@ -120,19 +117,46 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
                        " has none";
             continue;
         }
-        const mann_kendall_result mk = o.seasonal ? seasonal_kendall(codes, seasons) : mann_kendall(codes);
-        const sen_slope_result sen =
-            o.seasonal ? seasonal_sen_slope(times, ys, seasons, 0.0) : sen_slope(times, ys, 0.0);  // no interval
+        // Both ends of the window only move forward: slide to [begin, p].
+        if (in_end < begin) {
+            kendall.clear();
+            sliding.clear();
+            in_begin = in_end = begin;
+        }
+        for (; in_begin < begin; ++in_begin) {
+            if (!o.seasonal) kendall.pop_front();
+            sliding.pop_front();
+        }
+        for (; in_end <= p; ++in_end) {
+            const observation& obs = s.campaigns[index[in_end]];
+            if (!o.seasonal) kendall.push_back(obs.value);
+            sliding.push_back(obs.time, ys[in_end], obs.season);
+        }
+        mann_kendall_result mk;
+        if (!o.seasonal && n_censored == 0) {
+            mk = kendall.result();  // the codes are the values
+        } else {
+            const double tie_code = std::nextafter(limit, -inf);
+            codes.clear();
+            seasons.clear();
+            for (std::size_t q = begin; q <= p; ++q) {
+                const observation& obs = s.campaigns[index[q]];
+                codes.push_back(n_censored && (obs.censored || obs.value < limit) ? tie_code : obs.value);
+                seasons.push_back(obs.season);
+            }
+            mk = o.seasonal ? seasonal_kendall_with(codes, seasons, scratch) : mann_kendall_with(codes, scratch);
+        }
         const std::size_t n = p - begin + 1;
         const auto span = [&] {
-            return campaigns(n, "campaign") + " (" + s.campaigns[index[begin]].campaign + " to " +
-                   s.campaigns[index[p]].campaign + ")";
+            return text(counted{n, "campaign"}, " (", s.campaigns[index[begin]].campaign, " to ", s.campaigns[index[p]].campaign,
+                        ")");
         };
         if (!(mk.var_s > 0.0)) {
             if (e != explain::none) r.reason = (o.seasonal ? "no season has two distinct values in " : "all values tied in ") + span() +
                        (n_censored ? " after tying censored values below " + num(limit) : std::string());
             continue;
         }
+        const sen_slope_result sen = sliding.result();  // no interval
         const double tp = s.campaigns[index[p]].time;
         r.statistic = mk.z;
         r.p_value = mk.p;
@@ -144,17 +168,17 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
         const detection_level level = rising && large ? raw : detection_level::none;
         set_level(r, level, e, [&] {
             const double per_year = sen.slope * s.units_per_year;
-            const std::string slope_text = o.log_scale ? percent(std::expm1(per_year)) + " per year"
-                                                       : num(per_year) + " per year";
-            return std::string(o.seasonal ? "seasonal Kendall" : "Mann-Kendall") + " over " + span() + ": S = " +
-                   num(mk.s) + ", Z = " + num(mk.z) + ", p = " + num(mk.p) + crossed(raw, o.watch_p, o.alert_p, " < ") +
-                   "; Sen slope " + slope_text + (rising ? "" : raw != detection_level::none ? " (not rising)" : "") +
-                   (rising && !large && raw != detection_level::none
-                        ? " (below the minimum rise of " + (o.log_scale ? percent(o.min_rise) : num(o.min_rise)) + " per year)"
-                        : std::string()) +
-                   (n_censored ? "; " + campaigns(n_censored, "censored value") + ": values below " + num(limit) +
-                                     " tied for S, substitutes in the slope"
-                               : std::string());
+            return text(o.seasonal ? "seasonal Kendall" : "Mann-Kendall", " over ", span(), ": S = ", num(mk.s), ", Z = ",
+                        num(mk.z), ", p = ", num(mk.p), crossed(raw, o.watch_p, o.alert_p, " < "), "; Sen slope ",
+                        o.log_scale ? percent(std::expm1(per_year)) : num(per_year), " per year",
+                        rising ? "" : raw != detection_level::none ? " (not rising)" : "",
+                        rising && !large && raw != detection_level::none
+                            ? text(" (below the minimum rise of ", o.log_scale ? percent(o.min_rise) : num(o.min_rise),
+                                   " per year)")
+                            : std::string(),
+                        n_censored ? text("; ", counted{n_censored, "censored value"}, ": values below ", num(limit),
+                                          " tied for S, substitutes in the slope")
+                                   : std::string());
         });
     }
 }

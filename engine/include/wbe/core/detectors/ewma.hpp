@@ -69,6 +69,7 @@ private:
     ewma_options options_;
     std::vector<double> q_watch_;  ///< t_{1−watch_p, df} for df = 0..window−1 (index = df; [0] unused)
     std::vector<double> q_alert_;  ///< t_{1−alert_p, df}
+    std::vector<double> se_factor_;  ///< σ_t/s_t, the root above, for n = 0..window baseline values ([0] unused)
 };
 
 }  // namespace wbe::detectors

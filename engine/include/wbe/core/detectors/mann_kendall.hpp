@@ -1,6 +1,7 @@
 #pragma once
 /// @file mann_kendall.hpp
-/// The Mann–Kendall trend test and the seasonal Kendall test, as free functions.
+/// The Mann–Kendall trend test and the seasonal Kendall test, as free functions; and
+/// Mann–Kendall over a sliding window.
 ///
 /// For values x_1..x_n in time order (NaN dropped, the rest taken as consecutive):
 ///
@@ -21,8 +22,10 @@
 /// ignored (Hirsch & Slack 1984 correct for it; not done here).
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
+#include <vector>
 
 namespace wbe::detectors {
 
@@ -49,5 +52,29 @@ struct mann_kendall_result {
 [[nodiscard]] double mann_kendall_z(double s, double var_s) noexcept;
 /// 2(1 − Φ(|z|)), computed as erfc(|z|/√2) so that it keeps its relative precision in the tail.
 [[nodiscard]] double two_sided_normal_p(double z) noexcept;
+
+/// Mann–Kendall over a window of values that slides forward: values enter at the end and leave
+/// at the front, as in a detector that tests the last `window` campaigns at every campaign
+/// (trend). S and the tie term Σ t(t−1)(2t+5) are integers, updated by the n − 1 pairs of the
+/// value that enters or leaves, O(n) per step instead of O(n²): result() equals mann_kendall()
+/// of the window's values bit for bit (both are exact integers until n(n−1)(2n+5) reaches 2⁵³,
+/// n ≈ 1.6·10⁵).
+class sliding_mann_kendall {
+public:
+    /// Empties the window.
+    void clear() noexcept;
+    /// Appends a value (not NaN) after the window's last one.
+    void push_back(double x);
+    /// Removes the window's first value. The window must not be empty.
+    void pop_front();
+    [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
+
+    [[nodiscard]] mann_kendall_result result() const;
+
+private:
+    std::vector<double> values_;  ///< the window, oldest first
+    std::int64_t s_ = 0;          ///< S
+    std::int64_t ties_ = 0;       ///< Σ over tie groups of t(t−1)(2t+5)
+};
 
 }  // namespace wbe::detectors
