@@ -624,6 +624,13 @@ void write_store(const std::string& path, const store_contents& c) {
         if (std::rename(tmp.c_str(), path.c_str()) != 0)
             throw store_error(path + ": cannot replace the store: " + std::strerror(errno));
         fsync_path(target.parent_path().empty() ? std::string(".") : target.parent_path().string(), true);
+        // Temporary files of writers that were killed before their rename: the caller holds the
+        // store lock, so no other writer is active and every `<store>.tmp-<pid>` left is stale.
+        const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+        const std::string prefix = target.filename().string() + ".tmp-";
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(dir, ec))
+            if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove(e.path(), ec);
     } catch (const H5::Exception& e) {
         std::error_code ec;
         fs::remove(tmp, ec);
