@@ -20,7 +20,15 @@ std::string diagnostic::to_string() const {
     if (!field.empty()) {
         out += field;
         out += " = ";
-        out += value.empty() ? std::string("\"\"") : value;
+        // A value is shown whole up to 80 bytes; a longer one (a 10 MB field) by its start and length.
+        constexpr std::size_t shown = 80;
+        if (value.empty()) out += "\"\"";
+        else if (value.size() <= shown) out += value;
+        else {
+            std::size_t cut = shown;
+            while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+            out += value.substr(0, cut) + "… (" + std::to_string(value.size()) + " bytes)";
+        }
         out += ": ";
     }
     out += rule;

@@ -64,9 +64,51 @@ header_map map_header(const csv_record& header, const std::vector<std::string_vi
     return h;
 }
 
+// The readers take UTF-8 text (a UTF-8 byte-order mark is allowed). Anything else — UTF-16,
+// a legacy code page such as Latin-1 or GBK, a NUL byte — is refused at its first position,
+// once, before any field is read: its bytes would otherwise be stored as names that no tool reads
+// back the same way.
+void check_encoding(std::string_view text, const std::string& source, wbe::diagnostics_collector& errs) {
+    if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF'))) {
+        errs.add({source, 1, 1}, "", "", "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8");
+        errs.throw_if_any();
+    }
+    // Positions as the readers give them: the physical line and the field number on it.
+    std::size_t line = 1, column = 1;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (ok && len == 2) ok = c >= 0xC2;  // no overlong forms
+        if (!ok) {
+            char byte[8];
+            std::snprintf(byte, sizeof byte, "0x%02X", c);
+            errs.add({source, line, column}, "", "",
+                     std::string("text is not UTF-8 (byte ") + byte + "); save the file as UTF-8");
+            errs.throw_if_any();
+        }
+        if (c == 0) {
+            errs.add({source, line, column}, "", "", "NUL byte in the text (a binary file?)");
+            errs.throw_if_any();
+        }
+        if (c == '"') {
+            quoted = !quoted;  // a doubled quote inside a quoted field toggles twice
+        } else if (c == ',' && !quoted) {
+            ++column;
+        } else if (c == '\n') {
+            ++line;
+            if (!quoted) column = 1;
+        }
+        i += len;
+    }
+}
+
 checked_csv open_csv(std::string_view text, const std::string& source, const std::vector<std::string_view>& required,
                      const std::vector<std::string_view>& optional, wbe::diagnostics_collector& errs) {
     checked_csv t;
+    check_encoding(text, source, errs);
     t.doc = parse_csv(text);
     for (const auto& p : t.doc.problems) errs.add({source, p.line, p.column}, "", "", p.message);
     if (t.doc.records.empty()) {
