@@ -17,6 +17,9 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 // else in concentration.
 bool uses_consumption(const campaign_estimate& c) { return c.site_kind == "wwtp" && !c.drug.empty(); }
 bool uses_screening(const campaign_estimate& c, bool screening) { return screening && c.site_kind == "venue" && !c.drug.empty(); }
+double series_value(const campaign_estimate& c, bool screening) {
+    return uses_consumption(c) ? c.consumption_mean : uses_screening(c, screening) ? c.screening_mean : c.conc_mean;
+}
 
 detectors::observation observe(const campaign_estimate& c, bool screening) {
     detectors::observation o;
@@ -25,7 +28,7 @@ detectors::observation observe(const campaign_estimate& c, bool screening) {
     o.time = t.time;
     o.season = t.season;
     const bool cons = uses_consumption(c);
-    o.value = cons ? c.consumption_mean : uses_screening(c, screening) ? c.screening_mean : c.conc_mean;
+    o.value = series_value(c, screening);
     if (c.n_censored > 0) {
         // Censored days leave the value between all non-detects at 0 and all at their limit.
         o.censored = true;
@@ -65,7 +68,7 @@ detection_record record_of(const campaign_estimate& c, const std::string& detect
                : uses_consumption(c)                   ? "consumption"
                : uses_screening(c, screening)          ? "screening"
                                                        : "concentration";
-    d.value = uses_consumption(c) ? c.consumption_mean : uses_screening(c, screening) ? c.screening_mean : c.conc_mean;
+    d.value = series_value(c, screening);
     d.expected = r.expected;
     d.upper_bound = r.upper_bound;
     d.statistic = r.statistic;

@@ -36,6 +36,17 @@ std::string short_number(double x) {
 
 }  // namespace
 
+bool is_water_quality_parameter(std::string_view name) noexcept {
+    return std::find(water_quality_parameters.begin(), water_quality_parameters.end(), name) != water_quality_parameters.end();
+}
+
+std::string water_quality_parameter_rule() {
+    std::string out = "parameter must be one of ";
+    for (std::size_t i = 0; i < water_quality_parameters.size(); ++i)
+        out.append(i ? ", " : "").append(water_quality_parameters[i]);
+    return out;
+}
+
 std::string_view to_string(population_method m) noexcept {
     switch (m) {
         case population_method::census: return "census";

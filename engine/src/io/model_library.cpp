@@ -187,8 +187,7 @@ population_constants load_population_constants(const std::string& path) {
         if (!loads.IsMap()) y.fail(loads, "per_capita_loads", "", "per_capita_loads must be a map of parameter: {value, rsd, unit, source, evidence}");
         for (const auto& kv : loads) {
             const std::string name = kv.first.as<std::string>();
-            if (name != "NH4-N" && name != "COD" && name != "BOD5" && name != "TKN" && name != "TN" && name != "TP")
-                y.fail(kv.first, "per_capita_loads", name, "parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
+            if (!is_water_quality_parameter(name)) y.fail(kv.first, "per_capita_loads", name, water_quality_parameter_rule());
             const parameter p = read_parameter(y, kv.second, name);
             check_positive(y, kv.second, name, p);
             if (p.unit != "g/person/day") y.fail(kv.second["unit"], "unit", p.unit, "unit must be g/person/day");

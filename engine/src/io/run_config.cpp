@@ -280,6 +280,9 @@ void read_uncertainty(const detail::yaml_reader& y, const YAML::Node& n, uncerta
     }
 }
 
+// The population constants of the config's model folder (models/population/constants.yaml).
+std::string default_constants(const run_config& c) { return (fs::path(c.models_dir) / "population" / "constants.yaml").string(); }
+
 void read_population(const detail::yaml_reader& y, const YAML::Node& n, const fs::path& base, run_config& c) {
     y.check_map(n, "population", {"estimators", "parameters", "calibration", "check_factor", "constants"}, {"estimators"});
     population_options& o = c.population;
@@ -294,13 +297,10 @@ void read_population(const detail::yaml_reader& y, const YAML::Node& n, const fs
         else if (name == "cotinine") o.cotinine = true;
         else y.fail(e, "estimators", name, "estimator must be census, hydrochemical or cotinine");
     }
-    for (const auto& p : y.strings(n, "parameters")) {
-        if (p != "NH4-N" && p != "COD" && p != "BOD5" && p != "TKN" && p != "TN" && p != "TP") {
-            for (const auto& e : n["parameters"])
-                if (e.Scalar() == p) y.fail(e, "parameters", p, "parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
-        }
-        o.parameters.push_back(p);
-    }
+    for (const auto& p : y.strings(n, "parameters")) o.parameters.push_back(p);
+    if (const YAML::Node ps = n["parameters"])
+        for (const auto& e : ps)
+            if (!is_water_quality_parameter(e.Scalar())) y.fail(e, "parameters", e.Scalar(), water_quality_parameter_rule());
     if (const YAML::Node cal = n["calibration"]; cal) {
         y.check_map(cal, "calibration", {"from", "to"}, {"from", "to"});
         const auto day_of = [&](std::string_view key) {
@@ -317,8 +317,7 @@ void read_population(const detail::yaml_reader& y, const YAML::Node& n, const fs
     if (!(o.check_factor == 0.0 || o.check_factor > 1.0))
         y.fail(n["check_factor"], "check_factor", n["check_factor"].Scalar(), "check_factor must be > 1 (or 0: no check)");
     if (o.hydrochemical || o.cotinine) {
-        c.population_constants = n["constants"] ? resolve(base, y.string(n, "constants"))
-                                                : (fs::path(c.models_dir) / "population" / "constants.yaml").string();
+        c.population_constants = n["constants"] ? resolve(base, y.string(n, "constants")) : default_constants(c);
         o.constants = load_population_constants(c.population_constants);
     }
 }
@@ -402,9 +401,7 @@ run_config load_run_config(const std::string& path) {
         asked = screening && v["screening_index"];
     }
     if (screening) {
-        const std::string file = c.population_constants.empty()
-                                     ? (fs::path(c.models_dir) / "population" / "constants.yaml").string()
-                                     : c.population_constants;
+        const std::string file = c.population_constants.empty() ? default_constants(c) : c.population_constants;
         if (fs::exists(file)) {
             if (c.population_constants.empty()) {
                 c.population_constants = file;

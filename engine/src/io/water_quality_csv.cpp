@@ -8,6 +8,7 @@
 
 #include "text_fields.hpp"
 #include "wbe/core/errors.hpp"
+#include "wbe/core/population.hpp"
 #include "wbe/io/assay_csv.hpp"
 #include "wbe/io/csv.hpp"
 
@@ -103,7 +104,7 @@ water_quality_file parse_water_quality(std::string_view text, const std::string&
         // TN (total nitrogen) stays its own parameter: it adds nitrate and nitrite to TKN, so it
         // has its own per-capita load (calibrated per plant), never TKN's.
         if (const auto p = canonical_parameter(field(c_parameter))) w.parameter = *p;
-        else fail(c_parameter, "parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
+        else fail(c_parameter, water_quality_parameter_rule());
         // A zero concentration gives a zero load, from which no population can be estimated.
         const auto v = detail::parse_number(field(c_value));
         if (!v) fail(c_value, detail::looks_non_finite(field(c_value)) ? "value must be a finite number" : "value must be a number");

@@ -241,7 +241,9 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
     store.estimates_model_set = ctx.models.name;
     // The flags of the previous estimates are stale now: they stay readable in the history.
     retire_flags(store);
-    estimate_stage_summary out{std::move(r.summary), ctx.models.name, {}};
+    estimate_stage_summary out;
+    out.core = std::move(r.summary);
+    out.model_set = ctx.models.name;
     for (const auto& sp : r.populations)
         if (sp.checked && sp.check.departs) out.population_warnings.push_back(sp.site_id + " " + sp.campaign + ": " + sp.check.reason);
     std::map<std::string, std::map<std::string, std::set<std::string>>> methods;  // plant → method → campaigns
@@ -368,20 +370,15 @@ ingest_summary ingest(const context& ctx) {
     io::store_contents store = read_or_empty(ctx.config.store);
     ingest_summary s = ingest_into(store, ctx);
     io::run_record r = make_run(store, ctx, "ingest");
-    r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) + " already stored";
-    if (!s.superseded.empty()) {
-        r.summary += ", superseded: " + join(s.superseded, ",") + " (" + ctx.reason + ")";
-        // The stored estimates and flags rest on the replaced results: recompute them now, in
-        // the same write, so the store never holds indices of data it no longer has.
-        if (!store.campaigns.empty()) {
-            const estimate_stage_summary e = estimate_into(store, ctx);
-            record_estimate(r, e);
-            r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) +
-                        " already stored, superseded: " + join(s.superseded, ",") + " (" + ctx.reason + ")";
-            r.n_flags = static_cast<std::int64_t>(flag_into(store, ctx, r.run_id).n_flags);
-            s.recomputed = true;
-        }
+    // The stored estimates and flags rest on superseded results: recompute them now, in the same
+    // write, so the store never holds indices of data it no longer has.
+    if (!s.superseded.empty() && !store.campaigns.empty()) {
+        record_estimate(r, estimate_into(store, ctx));
+        r.n_flags = static_cast<std::int64_t>(flag_into(store, ctx, r.run_id).n_flags);
+        s.recomputed = true;
     }
+    r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) + " already stored";
+    if (!s.superseded.empty()) r.summary += ", superseded: " + join(s.superseded, ",") + " (" + ctx.reason + ")";
     store.runs.push_back(r);
     io::write_store(ctx.config.store, store);
     return s;

@@ -1,3 +1,6 @@
+// GCC 12 at -O3 reports a false -Wrestrict inside std::string assignment (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
 #include "wbe/pipeline/tables.hpp"
 
 #include <fmt/format.h>

@@ -22,6 +22,7 @@
 /// f_dom / (cigarettes × 0.14 mg × 1000), is the same computation: C × Q[10⁴] × 10 is the load in
 /// mg/day and cigarettes × 0.14 × 1000 the excretion of 1000 people in mg/day.
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -49,6 +50,12 @@ struct population_estimate {
     /// σ of ln(value): √ln(1 + rsd²).
     [[nodiscard]] double log_sigma() const noexcept;
 };
+
+/// The wastewater parameters of the hydrochemical method, canonical spellings.
+inline constexpr std::array<std::string_view, 6> water_quality_parameters{"NH4-N", "COD", "BOD5", "TKN", "TN", "TP"};
+[[nodiscard]] bool is_water_quality_parameter(std::string_view name) noexcept;
+/// The rule text for a name that is not one: "parameter must be one of NH4-N, COD, …".
+[[nodiscard]] std::string water_quality_parameter_rule();
 
 /// The per-capita daily load of a wastewater parameter.
 struct per_capita_load {
