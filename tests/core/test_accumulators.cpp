@@ -267,4 +267,23 @@ TEST(Accumulators, Type7Ranks) {
     EXPECT_EQ(r.weight, 0.0);
 }
 
+// order_statistics (the Monte Carlo's bracketed selection): the k-th smallest for any ranks,
+// repeated ones included, equals indexing the sorted values; the input is not reordered.
+TEST(Accumulators, OrderStatisticsEqualIndexingTheSortedValues) {
+    wbe::quantile_scratch sc;
+    for (std::size_t n : {std::size_t(1), std::size_t(5), std::size_t(64), std::size_t(65), std::size_t(3000)}) {
+        std::vector<double> x(n);
+        for (std::size_t i = 0; i < n; ++i) x[i] = std::ldexp(wbe::rng::uniform(7, i) - 0.3, static_cast<int>(i % 40) - 20);
+        if (n > 10) x[3] = x[7] = x[9];  // ties
+        const std::vector<double> before = x;
+        std::vector<double> sorted = x;
+        std::sort(sorted.begin(), sorted.end());
+        const std::vector<std::size_t> ranks = {0, n / 3, n / 3, n / 2, n - 1};
+        std::vector<double> got(ranks.size());
+        wbe::order_statistics(x, ranks, got, sc);
+        for (std::size_t i = 0; i < ranks.size(); ++i) EXPECT_EQ(got[i], sorted[ranks[i]]) << "n " << n << " rank " << ranks[i];
+        EXPECT_EQ(x, before);
+    }
+}
+
 }  // namespace

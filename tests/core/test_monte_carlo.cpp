@@ -345,7 +345,18 @@ TEST(MonteCarlo, SameSeedGivesBitIdenticalResultsForAnyThreadsBlocksOrderAndQuan
     const auto sh = run_monte_carlo(shuffled, two_threads);
     for (std::size_t k = 0; k < ps.size(); ++k) expect_identical(sh[perm[k]], ref[k], "shuffled, problem " + std::to_string(k));
 
-    // Two-pass exact quantiles (keep_limit below the draws) equal the kept draws' quantiles. A
+    // The selection brackets decide speed only: brackets of zero width miss the wanted ranks
+    // (the series' draws are then regenerated and selected whole), narrow ones miss some, wide
+    // ones hold every draw — the same order statistics each time.
+    for (double sds : {0.0, 0.3, 1.0, 50.0}) {
+        mc_options o = base;
+        o.bracket_sds = sds;
+        const auto r = run_monte_carlo(ps, o);
+        for (std::size_t k = 0; k < ps.size(); ++k)
+            expect_identical(r[k], ref[k], "bracket sds " + std::to_string(sds) + ", problem " + std::to_string(k));
+    }
+
+    // Two-pass exact quantiles (keep_limit below the draws) equal the bracketed quantiles. A
     // block of 16 gives a 16-draw pilot for the histogram, so many draws land in its under- and
     // overflow bins.
     for (std::size_t block : {std::size_t(16), std::size_t(1024)}) {

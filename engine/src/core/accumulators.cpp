@@ -187,6 +187,35 @@ void select_ranks(std::uint64_t* k, std::size_t n, const std::size_t* ranks, std
 
 }  // namespace
 
+void order_statistics(std::span<const double> values, std::span<const std::size_t> ranks, std::span<double> out,
+                      quantile_scratch& sc) {
+    const std::size_t n = values.size();
+    if (ranks.empty()) return;
+    if (n == 0) {
+        std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+        return;
+    }
+    // Distinct ranks for the selection; equal ranks read the same key.
+    std::vector<std::size_t> distinct(ranks.begin(), ranks.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    std::vector<std::uint64_t> found(distinct.size());
+    // The top level reads the values in place; min and max by value (no NaN), then as keys.
+    const auto [lo, hi] = key_range(values.data(), n);
+    const double vmin = from_key(lo), vmax = from_key(hi);
+    if (n <= small_set) {
+        sc.keys.resize(n);
+        for (std::size_t i = 0; i < n; ++i) sc.keys[i] = to_key(values[i]);
+        select_ranks(sc.keys.data(), n, distinct.data(), found.data(), distinct.size());
+    } else if (vmin == vmax) {
+        std::fill(found.begin(), found.end(), to_key(vmin));  // all equal (−0 and +0 included)
+    } else {
+        const double* v = values.data();
+        select_level([v](std::size_t t) { return to_key(v[t]); }, n, lo, hi, distinct.data(), found.data(), distinct.size());
+    }
+    for (std::size_t i = 0; i < ranks.size(); ++i)
+        out[i] = from_key(found[static_cast<std::size_t>(std::lower_bound(distinct.begin(), distinct.end(), ranks[i]) - distinct.begin())]);
+}
+
 void quantiles(std::span<const double> values, std::span<const double> probs, std::span<double> out,
                quantile_scratch& sc) {
     const std::size_t n = values.size();
@@ -194,7 +223,7 @@ void quantiles(std::span<const double> values, std::span<const double> probs, st
         std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
         return;
     }
-    // The order statistics the type-7 quantiles need, ascending and distinct.
+    // The order statistics the type-7 quantiles need, ascending.
     std::vector<std::size_t> ranks;
     ranks.reserve(2 * probs.size());
     for (double p : probs) {
@@ -203,23 +232,10 @@ void quantiles(std::span<const double> values, std::span<const double> probs, st
         ranks.push_back(r.hi);
     }
     std::sort(ranks.begin(), ranks.end());
-    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-    // The top level reads the values in place; min and max by value (no NaN), then as keys.
-    const auto [lo, hi] = key_range(values.data(), n);
-    const double vmin = from_key(lo), vmax = from_key(hi);
-    std::vector<std::uint64_t> found(ranks.size());
-    if (n <= small_set) {
-        sc.keys.resize(n);
-        for (std::size_t i = 0; i < n; ++i) sc.keys[i] = to_key(values[i]);
-        select_ranks(sc.keys.data(), n, ranks.data(), found.data(), ranks.size());
-    } else if (vmin == vmax) {
-        std::fill(found.begin(), found.end(), to_key(vmin));  // all equal (−0 and +0 included)
-    } else {
-        const double* v = values.data();
-        select_level([v](std::size_t t) { return to_key(v[t]); }, n, lo, hi, ranks.data(), found.data(), ranks.size());
-    }
+    std::vector<double> found(ranks.size());
+    order_statistics(values, ranks, found, sc);
     const auto value_at = [&](std::size_t rank) {
-        return from_key(found[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), rank) - ranks.begin())]);
+        return found[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), rank) - ranks.begin())];
     };
     for (std::size_t q = 0; q < probs.size(); ++q) {
         const quantile_ranks r = type7_ranks(n, probs[q]);

@@ -3,6 +3,7 @@
 #include <boost/math/distributions/normal.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -12,6 +13,10 @@
 
 #include "wbe/core/accumulators.hpp"
 #include "wbe/core/rng.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace wbe {
 
@@ -253,17 +258,143 @@ private:
     std::vector<std::vector<std::vector<double>>> site_daily_;
 };
 
+// Exact order statistics without keeping every draw (the sample-bracket idea of Floyd & Rivest
+// 1975, "Expected time bounds for selection", CACM 18:165). The first block of draws is an
+// i.i.d. sample of the series; around each wanted quantile p it gives bounds [a, b] that hold
+// the whole series' order statistics for p with overwhelming probability (half-width
+// `bracket_sds` sampling SDs of a sample quantile, √(p(1−p)/m)). Later blocks only count the
+// draws below a and collect those in [a, b]; at the end the wanted ranks are selected among the
+// collected ones. When a rank turns out not to lie in its bracket, the series' draws are
+// regenerated (same counters, same values) and selected whole. The answer is therefore the
+// exact order statistic whatever the bounds; they decide speed and memory only.
+struct bracket {
+    double a = -std::numeric_limits<double>::infinity();
+    double b = std::numeric_limits<double>::infinity();
+    std::size_t below = 0;    // draws < a
+    std::size_t count = 0;    // draws in [a, b], in values[0, count)
+    double* values = nullptr;  // capacity + 8 slots in the thread's arena
+    std::size_t capacity = 0;
+    bool overflow = false;     // more draws fell inside than the capacity: selected from all draws
+};
+
+// below += #(x < a), and x in [a, b] appended at values[count…] (NaN is neither).
+void scan_bracket_portable(const double* x, std::size_t n, bracket& br) {
+    double* out = br.values;
+    std::size_t below = br.below, count = br.count;
+    const double a = br.a, b = br.b;
+    for (std::size_t j = 0; j < n; ++j) {
+        const double v = x[j];
+        below += v < a;
+        out[count] = v;
+        count += (v >= a) & (v <= b);
+    }
+    br.below = below;
+    br.count = count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+// The same with AVX-512: eight draws per step, the collected ones compressed into a register
+// and stored whole (values has 8 spare slots).
+__attribute__((target("avx512f"))) void scan_bracket_avx512(const double* x, std::size_t n, bracket& br) {
+    double* out = br.values;
+    std::size_t below = br.below, count = br.count;
+    const __m512d a = _mm512_set1_pd(br.a), b = _mm512_set1_pd(br.b);
+    std::size_t j = 0;
+    for (; j < n; j += 8) {
+        const __mmask8 live = n - j >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (n - j)) - 1u);
+        const __m512d v = _mm512_maskz_loadu_pd(live, x + j);
+        const __mmask8 lt = _mm512_mask_cmp_pd_mask(live, v, a, _CMP_LT_OQ);
+        const __mmask8 in = _mm512_mask_cmp_pd_mask(_mm512_mask_cmp_pd_mask(live, v, a, _CMP_GE_OQ), v, b, _CMP_LE_OQ);
+        _mm512_storeu_pd(out + count, _mm512_maskz_compress_pd(in, v));
+        below += static_cast<std::size_t>(__builtin_popcount(lt));
+        count += static_cast<std::size_t>(__builtin_popcount(in));
+    }
+    br.below = below;
+    br.count = count;
+}
+#pragma GCC diagnostic pop
+
+bool has_avx512f() noexcept {
+    static const bool yes = __builtin_cpu_supports("avx512f");
+    return yes;
+}
+#endif
+
+// A block of n draws into a bracket (the block must fit: at most the bracket's capacity − count
+// new values; otherwise the bracket gives up and the series is selected from all its draws).
+void scan_bracket(const double* x, std::size_t n, bracket& br) {
+    if (br.overflow) return;
+    if (br.count + n > br.capacity) {
+        br.overflow = true;
+        return;
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_avx512f()) {
+        scan_bracket_avx512(x, n, br);
+        return;
+    }
+#endif
+    scan_bracket_portable(x, n, br);
+}
+
 // Streaming state of one index (the campaign value, or one day).
 struct series_state {
     draw_moments m;  // block-independent (accumulators.hpp); NaN draws counted apart
     std::vector<std::size_t> exceed;
-    std::vector<double> kept;  // all draws while within keep_limit
+    std::array<bracket, 3> brackets;  // median, lower, upper (draws ≤ keep_limit)
     // exact selection beyond keep_limit
     double min = std::numeric_limits<double>::infinity();
     double max = -std::numeric_limits<double>::infinity();
     double log_lo = 0.0, log_hi = 0.0;
     std::vector<std::size_t> hist;  // [0] underflow (incl. ≤ 0), [1..B] bins, [B+1] overflow
 };
+
+// The bounds of each bracket from the first block of a series (its non-NaN draws), and the
+// capacity it needs for `draws` draws in blocks of `block`: the share of the sample inside the
+// bounds, with a quarter and a block to spare (a bracket that fills up gives up; see above).
+void start_brackets(series_state& s, const std::vector<double>& first, const double (&probs)[3], double sds,
+                    std::size_t draws, std::size_t block, quantile_scratch& scratch) {
+    std::vector<double> sample;
+    sample.reserve(first.size());
+    for (double x : first)
+        if (!std::isnan(x)) sample.push_back(x);
+    const auto m = static_cast<double>(sample.size());
+    if (sample.empty()) {  // every bracket stays (−∞, ∞)
+        for (bracket& br : s.brackets) br.capacity = draws;
+        return;
+    }
+    double wanted[6], clamped[6], bound[6];
+    for (int i = 0; i < 3; ++i) {
+        const double half = sds * std::sqrt(probs[i] * (1.0 - probs[i]) / m) + 1.0 / m;
+        wanted[2 * i] = probs[i] - half;
+        wanted[2 * i + 1] = probs[i] + half;
+    }
+    for (int i = 0; i < 6; ++i) clamped[i] = std::clamp(wanted[i], 0.0, 1.0);
+    quantiles(sample, clamped, bound, scratch);
+    for (int i = 0; i < 3; ++i) {
+        bracket& br = s.brackets[i];
+        br.a = wanted[2 * i] <= 0.0 ? -std::numeric_limits<double>::infinity() : bound[2 * i];
+        br.b = wanted[2 * i + 1] >= 1.0 ? std::numeric_limits<double>::infinity() : bound[2 * i + 1];
+        const double share = clamped[2 * i + 1] - clamped[2 * i];
+        br.capacity = std::min(draws, static_cast<std::size_t>(1.25 * share * static_cast<double>(draws)) + block);
+    }
+}
+
+// Places every bracket of `st` in `arena` (grown as needed, reused by the thread's next problem).
+void place_brackets(std::vector<series_state>& st, std::vector<double>& arena) {
+    std::size_t total = 0;
+    for (const auto& s : st)
+        for (const bracket& br : s.brackets) total += br.capacity + 8;
+    if (arena.size() < total) arena.resize(total);
+    double* next = arena.data();
+    for (auto& s : st)
+        for (bracket& br : s.brackets) {
+            br.values = next;
+            next += br.capacity + 8;
+        }
+}
 
 constexpr std::size_t n_bins = 4096;
 
@@ -277,22 +408,15 @@ std::size_t bin_of(const series_state& s, double x) {
 }
 
 // Draws d0 … d0 + |v| − 1 of one series: moments, exceedances (counted without branches; NaN
-// exceeds nothing), and either the kept draws or the histogram.
+// exceeds nothing), and either the brackets or the histogram.
 void add_values(series_state& s, std::size_t d0, const std::vector<double>& v, const std::vector<double>& thresholds,
-                bool keep, bool histogram) {
+                bool bracketed, bool histogram) {
     const std::size_t n = v.size();
     const double* x = v.data();
-    const std::size_t nan_before = s.m.nan_count();
     s.m.add(d0, x, n);
     for (std::size_t t = 0; t < thresholds.size(); ++t) s.exceed[t] += count_above(x, n, thresholds[t]);
-    if (keep) {  // NaN draws are not kept
-        if (s.m.nan_count() == nan_before) {
-            s.kept.insert(s.kept.end(), x, x + n);
-        } else {
-            for (std::size_t j = 0; j < n; ++j)
-                if (!std::isnan(x[j])) s.kept.push_back(x[j]);
-        }
-    }
+    if (bracketed)
+        for (bracket& br : s.brackets) scan_bracket(x, n, br);
     if (histogram)
         for (double y : v) {
             if (std::isnan(y)) continue;
@@ -316,22 +440,29 @@ void start_histogram(series_state& s, const std::vector<double>& pilot) {
     s.hist.assign(n_bins + 2, 0);
 }
 
-draw_summary finish_kept(series_state& s, const mc_options& o) {
-    draw_summary r;
+// The summary of a bracketed series; false when a wanted rank fell outside its bracket (the
+// caller then selects from the regenerated draws).
+bool finish_bracketed(series_state& s, const double (&probs)[3], draw_summary& r, quantile_scratch& scratch) {
     r.n = s.m.count();
-    r.p_exceed.resize(s.exceed.size(), nan);
-    if (r.n == 0) return r;
+    r.p_exceed.assign(s.exceed.size(), nan);
+    if (r.n == 0) return true;
     r.mean = s.m.mean();
     r.sd = std::sqrt(s.m.variance());
     for (std::size_t t = 0; t < s.exceed.size(); ++t) r.p_exceed[t] = static_cast<double>(s.exceed[t]) / static_cast<double>(r.n);
-    static thread_local quantile_scratch scratch;
-    const double probs[3] = {0.5, 0.5 * (1.0 - o.interval), 0.5 * (1.0 + o.interval)};
     double q[3];
-    quantiles(s.kept, probs, q, scratch);
+    for (int i = 0; i < 3; ++i) {
+        bracket& br = s.brackets[i];
+        const quantile_ranks rk = type7_ranks(r.n, probs[i]);
+        if (br.overflow || rk.lo < br.below || rk.hi >= br.below + br.count) return false;
+        const std::size_t ranks[2] = {rk.lo - br.below, rk.hi - br.below};
+        double os[2];
+        order_statistics(std::span<const double>(br.values, br.count), ranks, os, scratch);
+        q[i] = rk.weight == 0.0 ? os[0] : os[0] + rk.weight * (os[1] - os[0]);
+    }
     r.median = q[0];
     r.lower = q[1];
     r.upper = q[2];
-    return r;
+    return true;
 }
 
 }  // namespace
@@ -345,8 +476,11 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
         for (std::size_t m : e.members)
             if (m >= problem.sites.size()) throw std::invalid_argument("estimate member out of range");
     evaluator ev(problem, o);
-    const bool keep = o.draws <= o.keep_limit;
+    const bool keep = o.draws <= o.keep_limit;  // bracketed selection; beyond: multi-pass, flat memory
     const std::size_t block = std::max<std::size_t>(1, o.block);
+    const double probs[3] = {0.5, 0.5 * (1.0 - o.interval), 0.5 * (1.0 + o.interval)};
+    static thread_local quantile_scratch scratch;
+    static thread_local std::vector<double> arena;  // the brackets' collected draws
 
     // Series: per estimate, the campaign value then its days.
     struct series_ref {
@@ -361,10 +495,7 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
             for (std::size_t i = 0; i < problem.sites[est.members.front()].days.size(); ++i) refs.push_back({e, i + 1});
     }
     std::vector<series_state> st(refs.size());
-    for (std::size_t k = 0; k < refs.size(); ++k) {
-        st[k].exceed.assign(problem.estimates[refs[k].estimate].thresholds.size(), 0);
-        if (keep) st[k].kept.reserve(o.draws);
-    }
+    for (std::size_t k = 0; k < refs.size(); ++k) st[k].exceed.assign(problem.estimates[refs[k].estimate].thresholds.size(), 0);
     std::vector<std::vector<double>> camp;
     std::vector<std::vector<std::vector<double>>> daily;
     const auto series = [&](std::size_t k) -> const std::vector<double>& {
@@ -382,20 +513,44 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
         st[k].m = draw_moments(pilot.empty() ? 0.0 : quantile(pilot, 0.5));
     }
 
-    // Pass 1: moments, exceedances, and either the kept draws or a histogram started from the
-    // first block.
+    // Pass 1: moments, exceedances, and either the brackets or a histogram, both started from
+    // the first block.
     for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
         const std::size_t d1 = std::min(o.draws, d0 + block);
         ev.eval(d0, d1, camp, daily);
-        for (std::size_t k = 0; k < refs.size(); ++k) {
-            if (!keep && d0 == 0) start_histogram(st[k], series(k));
-            add_values(st[k], d0, series(k), thresholds(k), keep, !keep);
+        if (d0 == 0) {
+            for (std::size_t k = 0; k < refs.size(); ++k) {
+                if (keep) start_brackets(st[k], series(k), probs, o.bracket_sds, o.draws, block, scratch);
+                else start_histogram(st[k], series(k));
+            }
+            if (keep) place_brackets(st, arena);
         }
+        for (std::size_t k = 0; k < refs.size(); ++k) add_values(st[k], d0, series(k), thresholds(k), keep, !keep);
     }
 
     std::vector<draw_summary> out(refs.size());
     if (keep) {
-        for (std::size_t k = 0; k < refs.size(); ++k) out[k] = finish_kept(st[k], o);
+        std::vector<std::size_t> missed;  // series with a rank outside its bracket
+        for (std::size_t k = 0; k < refs.size(); ++k)
+            if (!finish_bracketed(st[k], probs, out[k], scratch)) missed.push_back(k);
+        if (!missed.empty()) {
+            // Rare: regenerate the draws of those series and select among all of them.
+            std::vector<std::vector<double>> all(missed.size());
+            for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
+                ev.eval(d0, std::min(o.draws, d0 + block), camp, daily);
+                for (std::size_t i = 0; i < missed.size(); ++i)
+                    for (double x : series(missed[i]))
+                        if (!std::isnan(x)) all[i].push_back(x);
+            }
+            for (std::size_t i = 0; i < missed.size(); ++i) {
+                draw_summary& r = out[missed[i]];
+                double q[3];
+                quantiles(all[i], probs, q, scratch);
+                r.median = q[0];
+                r.lower = q[1];
+                r.upper = q[2];
+            }
+        }
     } else {
         // Exact order statistics with bounded memory. Pass 1 counted each series in a log-scale
         // histogram; a wanted rank lies in one cell of it. Each further pass regenerates the
@@ -403,7 +558,6 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
         // at most `cell_cap` of them, or splits a larger cell into `n_bins` linear sub-cells and
         // counts them, so no pass keeps more than cell_cap values per wanted rank.
         const std::size_t cell_cap = std::max<std::size_t>(1, o.cell_cap);
-        const double probs[3] = {0.5, 0.5 * (1.0 - o.interval), 0.5 * (1.0 + o.interval)};
         struct level {
             double lo, hi;    // linear sub-cell bounds of this refinement
             std::size_t sub;  // the sub-cell the rank is in

@@ -116,4 +116,10 @@ struct quantile_scratch {
 void quantiles(std::span<const double> values, std::span<const double> probs, std::span<double> out,
                quantile_scratch& scratch);
 
+/// The order statistics of `values` at 0-based `ranks` (ascending, each < |values|), written to
+/// `out` (same length as `ranks`), by the selection of `quantiles`; `values` is not reordered.
+/// NaN values are not allowed.
+void order_statistics(std::span<const double> values, std::span<const std::size_t> ranks, std::span<double> out,
+                      quantile_scratch& scratch);
+
 }  // namespace wbe

@@ -19,9 +19,11 @@
 /// results are bit-identical for any thread count, processing order or block size (the means
 /// and SDs come from draw-indexed partial sums, `draw_moments`; the evaluator's vector loops have
 /// AVX-512/AVX2/baseline clones, compiled without FMA contraction so every clone rounds alike).
-/// Draws are evaluated in blocks; up to `keep_limit` draws per estimate are kept and their
-/// quantiles selected exactly (`quantiles`, accumulators.hpp),
-/// beyond it the quantiles are found exactly in further passes over regenerated draws (a
+/// Draws are evaluated in blocks; up to `keep_limit` draws per estimate, the first block brackets
+/// each wanted quantile, later blocks count the draws below a bracket and collect those inside it,
+/// and the quantiles are selected exactly among the collected (`order_statistics`,
+/// accumulators.hpp; a rank outside its bracket — rare — regenerates the series' draws);
+/// beyond keep_limit the quantiles are found exactly in further passes over regenerated draws (a
 /// log-scale histogram; cells holding more than `cell_cap` values are split again; then the
 /// values of the bins that hold the wanted ranks, regenerated from their counters), so memory
 /// does not grow with the number of draws.
@@ -51,6 +53,9 @@ struct mc_options {
     std::size_t block = 1024;       ///< draws evaluated together
     std::size_t keep_limit = 1u << 20;  ///< above: multi-pass exact quantiles, flat memory
     std::size_t cell_cap = 1u << 12;    ///< most values kept per wanted rank beyond keep_limit (bounds memory)
+    /// Up to keep_limit: half-width of each quantile's selection bracket, in sampling SDs of the
+    /// first block's quantile. Speed and memory only — the quantiles are exact for any value.
+    double bracket_sds = 5.0;
 };
 
 /// One sample day of one site for one drug.
