@@ -254,6 +254,87 @@ TEST(pipeline, a_corrected_batch_supersedes_with_who_when_and_why) {
     EXPECT_EQ(io::read_store(store).samples.size(), after.samples.size());
 }
 
+// Audit (issue 8): every stored estimate names the batches it rests on (ids and content hashes)
+// and the run that computed it; the run names the engine version, config hash and model set.
+void expect_lineage_is_complete(const io::store_contents& c) {
+    std::map<std::string, std::string> active;  // batch id → hash
+    for (const auto& b : c.batches)
+        if (b.status == "active") active[b.batch_id] = b.content_hash;
+    std::map<std::pair<std::string, std::string>, std::string> batch_of_sample;  // (site, sample) → batch id
+    for (const auto& r : c.samples) batch_of_sample[{r.site_id, r.sample_id}] = r.batch_id;
+    ASSERT_FALSE(c.daily.empty());
+    for (const auto& d : c.daily) {
+        ASSERT_TRUE(active.count(d.batch_id)) << d.site_id << " " << d.sample_id << " batch '" << d.batch_id << "'";
+        EXPECT_EQ(d.batch_hash, active.at(d.batch_id));
+        EXPECT_EQ(d.batch_id, batch_of_sample.at({d.site_id, d.sample_id}));
+    }
+    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::set<std::string>> lineage;
+    for (const auto& l : c.campaign_batches) {
+        EXPECT_EQ(l.batch_hash, active.at(l.batch_id));
+        lineage[{l.scope, l.id, l.campaign, l.analyte}].insert(l.batch_id);
+    }
+    const auto batches_of = [&](const campaign_estimate& e) -> const std::set<std::string>& {
+        return lineage[std::make_tuple(e.scope, e.id, e.campaign, e.analyte)];
+    };
+    for (const auto& e : c.campaigns)
+        if (e.n_samples > 0) EXPECT_FALSE(batches_of(e).empty()) << e.scope << " " << e.id << " " << e.campaign << " " << e.analyte;
+    // A site estimate rests exactly on the batches of its own days.
+    for (const auto& e : c.campaigns) {
+        if (e.scope != "site" || e.n_samples == 0) continue;
+        std::set<std::string> days;
+        for (const auto& d : c.daily)
+            if (d.site_id == e.id && d.campaign == e.campaign && d.analyte == e.analyte) days.insert(d.batch_id);
+        if (!days.empty()) EXPECT_EQ(batches_of(e), days) << e.id << " " << e.campaign << " " << e.analyte;
+    }
+    ASSERT_GT(c.estimates_run_id, 0);
+    const io::run_record* run = nullptr;
+    for (const auto& r : c.runs)
+        if (r.run_id == c.estimates_run_id) run = &r;
+    ASSERT_NE(run, nullptr) << "estimates_run_id " << c.estimates_run_id << " is in no run record";
+    EXPECT_EQ(run->engine_version, std::string(wbe::engine_version));
+    EXPECT_FALSE(run->config_hash.empty());
+    EXPECT_FALSE(run->model_hash.empty());
+    for (const auto& f : c.flags) {
+        bool found = false;
+        for (const auto& r : c.runs) found = found || (r.run_id == f.run_id && r.config_hash == f.config_hash);
+        EXPECT_TRUE(found) << f.site_id << " " << f.rule;
+    }
+}
+
+TEST(pipeline, every_estimate_and_flag_is_traceable_to_its_batches_and_run) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    (void)pipeline::run(context_for(store));
+    const io::store_contents c = io::read_store(store);
+    expect_lineage_is_complete(c);
+    EXPECT_EQ(c.estimates_run_id, c.runs.back().run_id);
+    // The city's 2022Q1 estimate rests on that quarter's batch (one batch per quarter in the example).
+    std::set<std::string> city;
+    for (const auto& l : c.campaign_batches)
+        if (l.scope == "city" && l.campaign == "2022Q1" && l.analyte == "methamphetamine") city.insert(l.batch_id);
+    EXPECT_EQ(city, (std::set<std::string>{"LS-2022Q1"}));
+
+    // A corrected batch: the recomputed estimates carry the new content hash and the new run.
+    std::string text = bytes_of(root() + "/data/example/batches/2022Q1.csv");
+    const std::size_t p = text.find(",methamphetamine,143,");
+    ASSERT_NE(p, std::string::npos);
+    text.replace(p, 21, ",methamphetamine,430,");
+    const std::string corrected = dir.file("2022Q1-corrected.csv");
+    std::ofstream(corrected, std::ios::binary) << text;
+    pipeline::context ctx = context_for(store, {corrected});
+    ctx.supersede = true;
+    ctx.reason = "re-read";
+    (void)pipeline::ingest(ctx);
+    const io::store_contents after = io::read_store(store);
+    expect_lineage_is_complete(after);
+    EXPECT_EQ(after.estimates_run_id, after.runs.back().run_id);
+    std::string new_hash;
+    for (const auto& b : after.batches)
+        if (b.batch_id == "LS-2022Q1" && b.status == "active") new_hash = b.content_hash;
+    for (const auto& d : after.daily)
+        if (d.batch_id == "LS-2022Q1") EXPECT_EQ(d.batch_hash, new_hash);
+}
+
 TEST(pipeline, ingest_refuses_a_locked_store) {
     const test::temp_dir dir("pipeline");
     const std::string store = dir.file("s.h5");
@@ -798,7 +879,7 @@ TEST(pipeline, samples_carry_their_parent_metabolite_ratios) {
 // store is left as it is.
 TEST(pipeline, older_stores_are_migrated_explicitly) {
     const test::temp_dir dir("pipeline");
-    for (int v : {1, 2}) {
+    for (int v : {1, 2, 3}) {
         const std::string store = dir.file("v" + std::to_string(v) + ".h5");
         fs::copy_file(root() + "/tests/compat/store_v" + std::to_string(v) + ".h5", store);
         const io::store_contents before = io::read_store(store);
@@ -807,7 +888,8 @@ TEST(pipeline, older_stores_are_migrated_explicitly) {
             FAIL() << "estimate wrote a version-" << v << " store";
         } catch (const store_error& e) {
             EXPECT_EQ(std::string(e.what()), store + ": store has schema version " + std::to_string(v) +
-                                                 "; this engine writes version 3: run `wbe migrate " + store + "` first");
+                                                 "; this engine writes version " + std::to_string(io::store_schema_version) +
+                                                 ": run `wbe migrate " + store + "` first");
         }
         const pipeline::migration m = pipeline::migrate_store(store);
         EXPECT_EQ(m.from, v);
@@ -818,6 +900,18 @@ TEST(pipeline, older_stores_are_migrated_explicitly) {
         EXPECT_EQ(after.campaigns.size(), before.campaigns.size());
         EXPECT_EQ(after.flags.size(), before.flags.size());
         EXPECT_EQ(after.runs.size(), before.runs.size());
+        // Schema 4's lineage, derived from the samples and batch records the store holds.
+        EXPECT_EQ(after.estimates_run_id, 0);
+        // (The frozen stores hold one district row whose plants have no site rows: no campaign_batches.)
+        std::map<std::string, std::string> hash;
+        for (const auto& b : after.batches)
+            if (b.status == "active") hash[b.batch_id] = b.content_hash;
+        for (const auto& d : after.daily) {
+            bool from_sample = false;
+            for (const auto& r : after.samples) from_sample = from_sample || (r.sample_id == d.sample_id && r.batch_id == d.batch_id);
+            EXPECT_TRUE(from_sample) << d.sample_id << " batch '" << d.batch_id << "'";
+            EXPECT_EQ(d.batch_hash, hash[d.batch_id]);
+        }
         const std::string migrated = bytes_of(store);
         const pipeline::migration again = pipeline::migrate_store(store);
         EXPECT_EQ(again.from, again.to);

@@ -84,7 +84,7 @@ TEST(tables, unknown_table_lists_the_tables) {
         FAIL() << "no error";
     } catch (const store_error& e) {
         EXPECT_EQ(std::string(e.what()), "unknown table 'estimates' (tables: batches, samples, sites, flows, water_quality, "
-                                         "estimates_daily, estimates_campaign, populations, summaries, detections, flags, "
+                                         "estimates_daily, estimates_campaign, campaign_batches, populations, summaries, detections, flags, "
                                          "flag_history, runs)");
     }
 }

@@ -145,7 +145,7 @@ def test_stores_that_are_not_stores(base_store, tmp_path):
     want = {
         "junk.h5": "junk.h5: not an HDF5 file (is it a wbe store?)",
         "trunc.h5": "trunc.h5: reading the store failed: H5Fopen failed",
-        "newer.h5": "newer.h5: store has schema version 99, newer than this engine reads (3); upgrade wbe",
+        "newer.h5": "newer.h5: store has schema version 99, newer than this engine reads (4); upgrade wbe",
     }
     for name, message in want.items():
         before = (tmp_path / name).read_bytes()

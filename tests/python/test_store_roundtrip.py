@@ -25,7 +25,7 @@ def text(col):
 
 def test_every_table_is_a_1d_compound_dataset_with_fixed_strings(example_store):
     with h5py.File(example_store, "r") as f:
-        assert f.attrs["schema_version"] == 3
+        assert f.attrs["schema_version"] == 4
         assert f.attrs["engine_version"].decode()
         for name in TABLES:
             ds = f[name]

@@ -178,6 +178,7 @@ estimate_result estimate(const std::vector<site>& sites, const std::vector<assay
         d.site_id = s.id;
         d.site_kind = s.kind;
         d.sample_id = r.sample_id;
+        d.batch_id = r.batch_id;
         d.day = r.day;
         d.campaign = campaign_label(r.day, options.period);
         d.analyte = m->residue;

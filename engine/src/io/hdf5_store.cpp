@@ -73,6 +73,13 @@ field<R> I64(std::string name, I R::*m) {
             [m](R& r, const char* s) { std::int64_t v; std::memcpy(&v, s, 8); r.*m = static_cast<I>(v); }};
 }
 
+// A column holding one value for every row (a property of the whole table, kept per row so that
+// a row read alone still carries it); not read back per row.
+template <class R>
+field<R> I64_value(std::string name, std::int64_t value) {
+    return {std::move(name), kind::i64, 8, [value](const R&, char* d) { std::memcpy(d, &value, 8); }, [](R&, const char*) {}};
+}
+
 // Dates are stored as ISO strings: readable as they are in h5py and pandas.
 template <class R>
 field<R> D(std::string name, day_number R::*m) {
@@ -122,6 +129,19 @@ void write_table(H5::H5File& file, const std::string& name, const std::vector<fi
     if (!rows.empty()) ds.write(buf.data(), type);
 }
 
+// A damaged or hostile file can claim any number of rows in a few bytes, and reading them would
+// allocate and fill that much memory. A store's table cannot: its rows are deflated, at most
+// 1032:1 (the format's limit), and at least 64 bytes wide (each holds a 64-byte id), so it has at
+// most 1032 × file size / 64 rows.
+void check_row_count(const std::string& path, const std::string& table, hsize_t rows, std::size_t file_row_size) {
+    std::error_code ec;
+    const std::uintmax_t bytes = fs::file_size(path, ec);
+    const std::uintmax_t limit = ec ? 0 : bytes * 1032 / std::max<std::size_t>(file_row_size, 64);
+    if (rows > limit)
+        throw store_error(path + ": table " + table + " claims " + std::to_string(rows) +
+                          " rows, more than a file of this size can hold (a damaged file?)");
+}
+
 template <class R>
 std::vector<R> read_table(H5::H5File& file, const std::string& name, const std::vector<field<R>>& fields) {
     std::vector<R> rows;
@@ -134,6 +154,7 @@ std::vector<R> read_table(H5::H5File& file, const std::string& name, const std::
     // Read only the columns the file has (matched by name): a store of an older schema reads
     // with the newer columns left at their defaults.
     const H5::CompType file_type = ds.getCompType();
+    check_row_count(file.getFileName(), name, n, file_type.getSize());
     std::vector<field<R>> present;
     for (const auto& f : fields)
         if (H5Tget_member_index(file_type.getId(), f.name.c_str()) >= 0) present.push_back(f);
@@ -241,7 +262,7 @@ const std::vector<field<population_row>>& population_fields() {
     return f;
 }
 
-std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
+std::vector<field<daily_estimate>> daily_fields(const std::string& model_set, std::int64_t run_id) {
     using R = daily_estimate;
     return {S<R>("site_id", 64, &R::site_id),
             S<R>("site_kind", 16, &R::site_kind),
@@ -271,10 +292,13 @@ std::vector<field<daily_estimate>> daily_fields(const std::string& model_set) {
             S<R>("ratio_to", 32, &R::ratio_to),
             F<R>("ratio", &R::ratio),
             S<R>("note", 64, &R::note),
-            S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
+            S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {}),
+            S<R>("batch_id", 64, &R::batch_id),
+            S<R>("batch_hash", 32, &R::batch_hash),
+            I64_value<R>("run_id", run_id)};
 }
 
-std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_set) {
+std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_set, std::int64_t run_id) {
     using R = campaign_estimate;
     return {S<R>("scope", 16, &R::scope),
             S<R>("id", 64, &R::id),
@@ -318,7 +342,16 @@ std::vector<field<campaign_estimate>> campaign_fields(const std::string& model_s
             F<R>("screening_lower", &R::screening_lower),
             F<R>("screening_upper", &R::screening_upper),
             S<R>("value_kind", 16, [](const R& r) { return std::string(value_kind(r.site_kind, r.drug)); }, [](R&, std::string) {}),
-            S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {})};
+            S<R>("model_set", 32, [model_set](const R&) { return model_set; }, [](R&, std::string) {}),
+            I64_value<R>("run_id", run_id)};
+}
+
+const std::vector<field<campaign_batch>>& campaign_batch_fields() {
+    using R = campaign_batch;
+    static const std::vector<field<R>> f{S<R>("scope", 16, &R::scope),        S<R>("id", 64, &R::id),
+                                         S<R>("campaign", 16, &R::campaign),  S<R>("analyte", 32, &R::analyte),
+                                         S<R>("batch_id", 64, &R::batch_id),  S<R>("batch_hash", 32, &R::batch_hash)};
+    return f;
 }
 
 const std::vector<field<group_summary>>& summary_fields() {
@@ -421,7 +454,7 @@ void fsync_path(const std::string& path, bool directory) {
 
 const std::vector<std::string>& store_tables() {
     static const std::vector<std::string> t{"batches",     "samples",   "sites",    "flows",        "water_quality",
-                                            "estimates_daily", "estimates_campaign", "populations", "summaries",
+                                            "estimates_daily", "estimates_campaign", "campaign_batches", "populations", "summaries",
                                             "detections",  "flags",     "flag_history", "runs"};
     return t;
 }
@@ -488,8 +521,11 @@ store_contents read_store(const std::string& path) {
         c.flows = read_table(f, "flows", flow_fields());
         c.water_quality = read_table(f, "water_quality", water_quality_fields());
         c.estimates_model_set = read_string_attr(f, "estimates_model_set");
-        c.daily = read_table(f, "estimates_daily", daily_fields(c.estimates_model_set));
-        c.campaigns = read_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set));
+        if (f.attrExists("estimates_run_id"))
+            f.openAttribute("estimates_run_id").read(H5::PredType::NATIVE_INT64, &c.estimates_run_id);
+        c.daily = read_table(f, "estimates_daily", daily_fields(c.estimates_model_set, c.estimates_run_id));
+        c.campaigns = read_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set, c.estimates_run_id));
+        c.campaign_batches = read_table(f, "campaign_batches", campaign_batch_fields());
         c.populations = read_table(f, "populations", population_fields());
         c.summaries = read_table(f, "summaries", summary_fields());
         c.detections = read_table(f, "detections", detection_fields());
@@ -518,13 +554,16 @@ raw_table read_raw_table(const std::string& path, const std::string& table) {
         H5::H5File f(path, H5F_ACC_RDONLY);
         if (!H5Lexists(f.getId(), table.c_str(), H5P_DEFAULT)) return out;
         H5::DataSet ds = f.openDataSet(table);
+        const H5::DataSpace space = ds.getSpace();
+        if (space.getSimpleExtentNdims() != 1) throw store_error(path + ": table " + table + " is not 1-D");
         hsize_t n = 0;
-        ds.getSpace().getSimpleExtentDims(&n);
+        space.getSimpleExtentDims(&n);
         out.rows = n;
         // One read of every column through one packed memory type (members matched by name),
         // then the rows sliced into columns: a read per member would pass over the table once
         // per column.
         const H5::CompType file_type = ds.getCompType();
+        check_row_count(path, table, n, file_type.getSize());
         const int members = file_type.getNmembers();
         struct member {
             std::size_t offset, width;
@@ -605,13 +644,16 @@ void write_store(const std::string& path, const store_contents& c) {
             write_string_attr(f, "engine_version", engine_version);
             write_string_attr(f, "city", c.city);
             write_string_attr(f, "estimates_model_set", c.estimates_model_set);
+            f.createAttribute("estimates_run_id", H5::PredType::NATIVE_INT64, H5::DataSpace(H5S_SCALAR))
+                .write(H5::PredType::NATIVE_INT64, &c.estimates_run_id);
             write_table(f, "batches", batch_fields(), c.batches);
             write_table(f, "samples", sample_fields(), c.samples);
             write_table(f, "sites", site_fields(), c.sites);
             write_table(f, "flows", flow_fields(), c.flows);
             write_table(f, "water_quality", water_quality_fields(), c.water_quality);
-            write_table(f, "estimates_daily", daily_fields(c.estimates_model_set), c.daily);
-            write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set), c.campaigns);
+            write_table(f, "estimates_daily", daily_fields(c.estimates_model_set, c.estimates_run_id), c.daily);
+            write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set, c.estimates_run_id), c.campaigns);
+            write_table(f, "campaign_batches", campaign_batch_fields(), c.campaign_batches);
             write_table(f, "populations", population_fields(), c.populations);
             write_table(f, "summaries", summary_fields(), c.summaries);
             write_table(f, "detections", detection_fields(), c.detections);

@@ -1,4 +1,5 @@
 #include "wbe/pipeline/pipeline.hpp"
+#include "wbe/pipeline/lineage.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -36,9 +37,11 @@ io::store_contents read_or_empty(const std::string& path) {
     return read_for_writing(path);
 }
 
+std::int64_t next_run_id(const io::store_contents& s) { return s.runs.empty() ? 1 : s.runs.back().run_id + 1; }
+
 io::run_record make_run(const io::store_contents& s, const context& ctx, const std::string& command) {
     io::run_record r;
-    r.run_id = s.runs.empty() ? 1 : s.runs.back().run_id + 1;
+    r.run_id = next_run_id(s);
     r.command = command;
     r.started_at = io::utc_now();
     r.engine_version = engine_version;
@@ -239,6 +242,8 @@ estimate_stage_summary estimate_into(io::store_contents& store, const context& c
     store.summaries = std::move(r.summaries);
     store.populations = population_rows(r.populations);
     store.estimates_model_set = ctx.models.name;
+    store.estimates_run_id = next_run_id(store);  // the run this stage is part of (make_run gives it the same id)
+    attach_lineage(store);
     // The flags of the previous estimates are stale now: they stay readable in the history.
     retire_flags(store);
     estimate_stage_summary out;
@@ -354,8 +359,12 @@ flag_comparison compare_flags(const context& a, const context& b) {
 }
 
 context load_context(const std::string& config_path, const overrides& o) {
+    return make_context(io::load_run_config(config_path), o);
+}
+
+context make_context(io::run_config config, const overrides& o) {
     context ctx;
-    ctx.config = io::load_run_config(config_path);
+    ctx.config = std::move(config);
     if (!o.store.empty()) ctx.config.store = o.store;
     if (!o.batches.empty()) ctx.config.batches = o.batches;
     if (o.zero_means_below_loq) ctx.config.zero_means_below_loq = true;
@@ -440,6 +449,9 @@ migration migrate_store(const std::string& path) {
     io::store_contents c = io::read_store(path);
     migration m{c.schema_version, io::store_schema_version};
     if (m.from < m.to) {
+        // Schema 4 added the lineage of estimates; it follows from the samples and batch records
+        // (the run that computed older estimates is not known: their run_id stays 0).
+        if (m.from < 4) attach_lineage(c);
         c.schema_version = io::store_schema_version;
         io::write_store(path, c);
     }

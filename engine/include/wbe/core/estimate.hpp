@@ -84,6 +84,10 @@ struct daily_estimate {
     double screening_upper;
     std::string ratio_to;  ///< the denominator of `ratio` (e.g. norketamine); empty when none
     double ratio;          ///< this residue / `ratio_to` in the same sample, both quantified; NaN otherwise
+    /// Provenance: the assay batch of this sample's result, and that batch's content hash (set by
+    /// the pipeline from the store's batch records; pipeline/lineage.hpp).
+    std::string batch_id;
+    std::string batch_hash;
 
     daily_estimate();
 };

@@ -4,8 +4,8 @@
 /// fixed-length string fields, so that h5py and `pandas.read_hdf(path, key)` read it with no
 /// custom code. Root attributes: `schema_version`, `engine_version`, `city`.
 ///
-/// Tables (dataset names): batches, samples, sites, flows, estimates_daily,
-/// estimates_campaign, summaries, detections, flags, flag_history, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
+/// Tables (dataset names): batches, samples, sites, flows, water_quality, estimates_daily,
+/// estimates_campaign, campaign_batches, populations, summaries, detections, flags, flag_history, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
 /// inh); column lists are in data/README.md and README.md.
 ///
 /// Writing is whole-file and atomic: the new content goes to a temporary file beside the
@@ -33,8 +33,10 @@ namespace wbe::io {
 /// batch lineage (user, reason, superseded_at, superseded_by). An older store reads with the newer
 /// columns empty (NaN, "" or no rows); the engine writes only stores of its own version, so an
 /// older store is upgraded explicitly (`migrate_store`, `wbe migrate`): an engine that rewrote a
-/// newer store would drop what it does not know, hence a newer store is refused.
-inline constexpr int store_schema_version = 3;
+/// newer store would drop what it does not know, hence a newer store is refused. 4: audit
+/// lineage — estimates_daily's batch_id, batch_hash and run_id, estimates_campaign's run_id,
+/// and the table campaign_batches (the batches behind each campaign estimate).
+inline constexpr int store_schema_version = 4;
 
 struct batch_record {
     std::string batch_id;
@@ -70,6 +72,18 @@ struct run_record {
     std::string populations;  ///< population estimator per plant, e.g. "LS-WWTP-01 combined; LS-WWTP-02 census" (estimate runs)
 };
 
+/// One batch behind one campaign estimate (scope, id, campaign, analyte as in
+/// estimates_campaign): every estimate is traceable to the batches (ids and content hashes) its
+/// daily values came from (pipeline/lineage.hpp).
+struct campaign_batch {
+    std::string scope;
+    std::string id;
+    std::string campaign;
+    std::string analyte;
+    std::string batch_id;
+    std::string batch_hash;
+};
+
 /// Everything a store holds, in memory.
 struct store_contents {
     std::string city;
@@ -80,8 +94,10 @@ struct store_contents {
     std::vector<flow_record> flows;
     std::vector<water_quality_record> water_quality;  ///< for population estimates (population.hpp)
     std::string estimates_model_set;  ///< model set of the stored estimates
+    std::int64_t estimates_run_id = 0;  ///< the run that computed the stored estimates (0: before schema 4)
     std::vector<daily_estimate> daily;
     std::vector<campaign_estimate> campaigns;
+    std::vector<campaign_batch> campaign_batches;  ///< lineage of `campaigns`
     std::vector<population_row> populations;  ///< each plant's population estimates per campaign, and the one used
     std::vector<group_summary> summaries;
     std::vector<detection_record> detections;  ///< every detector result of the latest flag run

@@ -76,6 +76,8 @@ struct context {
     std::string reason;
 };
 [[nodiscard]] context load_context(const std::string& config_path, const overrides& o = {});
+/// The same for a config already read (io::load_run_config_text).
+[[nodiscard]] context make_context(io::run_config config, const overrides& o = {});
 
 /// Loads sites, flows and batches into the store. All files are checked before anything is
 /// written; any problem in any file throws (input_error or config_error) and leaves the store
