@@ -27,9 +27,11 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The example store is the demo's own: a store left by an older engine is upgraded first.
+# Then the HTML report of the example city (wbe report prints its path).
 demo: build
 	@if [ -f out/example.h5 ]; then $(BUILD)/bin/wbe migrate out/example.h5 >/dev/null; fi
 	@$(BUILD)/bin/wbe run
+	@$(BUILD)/bin/wbe report -o out/example-report.html
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

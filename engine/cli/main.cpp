@@ -5,10 +5,19 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "wbe/core/errors.hpp"
 #include "wbe/pipeline/pipeline.hpp"
@@ -32,6 +41,53 @@ int report(const std::exception& e, const char* kind) {
         start = end + 1;
     }
     return 0;
+}
+
+// `wbe report` is drawn by the Python package (matplotlib) that the build lays out beside this
+// executable: <build>/bin/wbe and <build>/python/wbe/report.py. The executable's own path finds
+// it, whatever the working directory and without environment variables.
+std::filesystem::path python_package_dir(const char* argv0) {
+    std::error_code ec;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) exe = std::filesystem::weakly_canonical(argv0, ec);
+    const auto dir = exe.parent_path().parent_path() / "python";
+    if (std::filesystem::exists(dir / "wbe" / "report.py", ec)) return dir;
+    throw std::runtime_error(fmt::format("the wbe Python package is not beside this executable: no {} (build the target "
+                                         "wbe_python_package)",
+                                         (dir / "wbe" / "report.py").string()));
+}
+
+/// Replaces this process by `python3 -m wbe.report` on the config's store; returns only on failure.
+/// The config is read here, so its errors come from the engine with file, line and column.
+void exec_report(const std::string& config, const wbe::pipeline::overrides& over, const std::string& output,
+                 const std::string& campaign, const char* argv0) {
+    const auto ctx = wbe::pipeline::load_context(config, over);
+    const std::string& store = ctx.config.store;
+    const std::string out = output.empty()
+                                ? std::filesystem::path(store).replace_extension().string() + "-report.html"
+                                : output;
+    std::string path = python_package_dir(argv0).string();
+    if (const char* old = std::getenv("PYTHONPATH"); old != nullptr && *old != '\0') path += std::string(":") + old;
+    ::setenv("PYTHONPATH", path.c_str(), 1);
+    ::setenv("PYTHONSAFEPATH", "1", 1);  // the working directory must not shadow the package
+    // Debian's interpreter sees Debian's numpy and matplotlib; another python3 on PATH may not.
+    const char* python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    std::vector<std::string> args{python, "-m", "wbe.report", "--store", store, "--output", out};
+    for (const auto& [flag, value] : {std::pair<const char*, const std::string&>{"--config", ctx.config.path},
+                                      {"--models-dir", ctx.config.models_dir},
+                                      {"--model-set", ctx.config.model_set},
+                                      {"--campaign", campaign}}) {
+        if (value.empty()) continue;
+        args.emplace_back(flag);
+        args.push_back(value);
+    }
+    std::vector<char*> cargs;
+    for (auto& a : args) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    std::cout.flush();
+    std::cerr.flush();
+    ::execvp(python, cargs.data());
+    throw std::runtime_error(fmt::format("cannot run {}: {}", python, std::strerror(errno)));
 }
 
 }  // namespace
@@ -97,8 +153,8 @@ int main(int argc, char** argv) {
     add_config(run, false);
 
     const auto add_filters = [&](CLI::App* c) {
-        c->add_option("table", table, "batches, samples, sites, flows, water_quality, estimates_daily, estimates_campaign, populations, "
-                                      "summaries, detections, flags, flag_history, runs; or venues (the venue rows of "
+        c->add_option("table", table, "batches, samples, sites, flows, water_quality, estimates_daily, estimates_campaign, "
+                                      "campaign_batches, populations, summaries, detections, flags, flag_history, runs; or venues (the venue rows of "
                                       "estimates_campaign: screening values)");
         add_config(c, false);
         c->add_option("--site", filter.site, "only this site (or district/city id)");
@@ -109,6 +165,14 @@ int main(int argc, char** argv) {
     auto* show = app.add_subcommand("show", "print a store table in the terminal");
     add_filters(show);
     show->add_option("-n,--limit", limit, "rows to print (0 = all)");
+
+    auto* rep = app.add_subcommand("report",
+                                   "write a self-contained HTML report: the campaign, flagged sites with their plots, "
+                                   "venues, data quality, run record (no arguments: the example city)");
+    add_config(rep, false);
+    std::string campaign;
+    rep->add_option("-o,--output", output, "HTML file (default: the store's path with -report.html)");
+    rep->add_option("--campaign", campaign, "campaign to summarise, e.g. 2024Q4 (default: the newest)");
 
     auto* exp = app.add_subcommand("export", "write a store table as tidy CSV");
     add_filters(exp);
@@ -174,6 +238,8 @@ int main(int argc, char** argv) {
             const auto ctx = wbe::pipeline::load_context(config.empty() ? example_config() : config, over);
             const auto s = wbe::pipeline::run(ctx);
             std::cout << wbe::pipeline::format_run_summary(s, ctx);
+        } else if (*rep) {
+            exec_report(config.empty() ? example_config() : config, over, output, campaign, argv[0]);
         } else if (*show) {
             const auto t = wbe::pipeline::store_table(store_path(), table, filter, false);
             std::cout << wbe::pipeline::format_table(t, limit);

@@ -11,4 +11,7 @@ PYBIND11_MODULE(_core, m) {
     wbe::python::register_store(m);
     wbe::python::register_pipeline(m);
     wbe::python::register_kernels(m);
+    wbe::python::register_montecarlo(m);
+    wbe::python::register_detectors(m);
+    wbe::python::register_censored(m);
 }

@@ -34,14 +34,31 @@ PyObject* add_class(py::module_& m, const char* name, PyObject* base, const char
 }
 
 // Raises `cls` with the engine's full message and the first diagnostic's location as attributes.
-void raise_located(PyObject* cls, const char* what, const std::vector<diagnostic>& ds) {
-    py::object e = py::reinterpret_borrow<py::object>(cls)(what);
-    const location& where = ds.front().where;
-    e.attr("file") = where.file;
-    e.attr("line") = where.line;
-    e.attr("column") = where.column;
+// A problem that is in no file (a parameter dict given to a function) has file, line and column
+// None. Config errors also carry the key, the value as written and the rule.
+void raise_located(PyObject* cls, const char* what, const std::vector<diagnostic>& ds, bool with_key) {
+    const diagnostic& first = ds.front();
+    const location& where = first.where;
+    const bool nowhere = where.file.empty() && where.line == 0;
+    // In no file: the message starts with the key, not with the engine's "<input>: ".
+    std::string message = what;
+    const std::string placeholder = location{}.to_string() + ": ";
+    if (nowhere && message.rfind(placeholder, 0) == 0) message.erase(0, placeholder.size());
+    py::object e = py::reinterpret_borrow<py::object>(cls)(message);
+    e.attr("file") = nowhere ? py::none() : py::object(py::str(where.file));
+    e.attr("line") = nowhere ? py::none() : py::object(py::int_(where.line));
+    e.attr("column") = nowhere ? py::none() : py::object(py::int_(where.column));
+    if (with_key) {
+        e.attr("key") = first.field;
+        e.attr("value") = first.value;
+        e.attr("rule") = first.rule;
+    }
     py::list all;
-    for (const auto& d : ds) all.append(d.to_string());
+    for (const auto& d : ds) {
+        std::string line = d.to_string();
+        if (nowhere && line.rfind(placeholder, 0) == 0) line.erase(0, placeholder.size());
+        all.append(line);
+    }
     e.attr("diagnostics") = all;
     PyErr_SetObject(cls, e.ptr());
 }
@@ -50,9 +67,9 @@ void translate(std::exception_ptr p) {
     try {
         if (p) std::rethrow_exception(p);
     } catch (const input_error& e) {
-        raise_located(classes.input, e.what(), e.diagnostics());
+        raise_located(classes.input, e.what(), e.diagnostics(), false);
     } catch (const config_error& e) {
-        raise_located(classes.config, e.what(), {e.detail()});
+        raise_located(classes.config, e.what(), {e.detail()}, true);
     } catch (const store_error& e) {
         PyErr_SetString(classes.store, e.what());
     } catch (const numerical_error& e) {
@@ -78,8 +95,10 @@ void register_errors(py::module_& m) {
                               "Bad input data (assay batch, flows, sites). `file`, `line`, `column`: where the first "
                               "problem is (0 = not known); `diagnostics`: every problem, one string each.");
     classes.config = add_class(m, "ConfigError", PyExc_ValueError,
-                               "Bad configuration (run config, thresholds, model files). `file`, `line`, `column`: "
-                               "where; `diagnostics`: the problem as one string in a list.");
+                               "Bad configuration (run config, thresholds, model files, parameter dicts). `file`, `line`, "
+                               "`column`: where (None for a dict); `key`: the key (for a config dict, its path, e.g. "
+                               "`uncertainty.draws`), `value`: the value as written, `rule`: the rule it breaks; "
+                               "`diagnostics`: the problem as one string in a list.");
     classes.store = add_class(m, "StoreError", PyExc_OSError,
                               "The store file cannot be used: missing, not a wbe store, locked by another writer, or "
                               "an HDF5 failure.");

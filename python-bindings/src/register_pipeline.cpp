@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "register.hpp"
+#include "wbe/io/run_config.hpp"
 #include "wbe/pipeline/pipeline.hpp"
 
 namespace py = pybind11;
@@ -19,21 +20,50 @@ namespace fs = std::filesystem;
 namespace wbe::python {
 namespace {
 
+// Where the config comes from: a file, or YAML text (a dict written by the `wbe` package) with the
+// name it has in messages and the folder its relative paths resolve against.
+struct config_source {
+    std::optional<fs::path> path;
+    std::optional<std::string> text;
+    std::string source;
+    fs::path base_dir;
+};
+
 struct stage_args {
-    std::string config;
+    config_source config;
     pipeline::overrides over;
+    bool supersede = false;
+    std::string reason;
 };
 
 using path_list = std::optional<std::vector<fs::path>>;
 
-stage_args make_args(const fs::path& config, const std::optional<fs::path>& store, const path_list& batches,
+config_source make_source(const std::optional<fs::path>& config, const std::optional<std::string>& text,
+                          const std::string& source, const std::optional<fs::path>& base_dir) {
+    if (config.has_value() == text.has_value())
+        throw py::value_error("give a config path or config_text, not both and not neither");
+    return {config, text, source, base_dir ? *base_dir : fs::current_path()};
+}
+
+stage_args make_args(config_source config, const std::optional<fs::path>& store, const path_list& batches,
                      bool zero_means_below_loq) {
-    stage_args a{config.string(), {}};
+    stage_args a{std::move(config), {}, false, {}};
     if (store) a.over.store = store->string();
     if (batches)
         for (const auto& b : *batches) a.over.batches.push_back(b.string());
     a.over.zero_means_below_loq = zero_means_below_loq;
     return a;
+}
+
+pipeline::context load(const stage_args& a) {
+    pipeline::context ctx =
+        a.config.text
+            ? pipeline::make_context(
+                  io::load_run_config_text(*a.config.text, a.config.source, a.config.base_dir.string()), a.over)
+            : pipeline::load_context(a.config.path->string(), a.over);
+    ctx.supersede = a.supersede;
+    ctx.reason = a.reason;
+    return ctx;
 }
 
 py::dict to_dict(const pipeline::ingest_summary& s) {
@@ -93,7 +123,7 @@ py::dict run_stage(const stage_args& a, Stage stage) {
     auto summary = [&] {
         py::gil_scoped_release nogil;
         quiet_hdf5_on_this_thread();
-        const auto ctx = pipeline::load_context(a.config, a.over);
+        const auto ctx = load(a);
         store = ctx.config.store;
         return stage(ctx);
     }();
@@ -102,45 +132,62 @@ py::dict run_stage(const stage_args& a, Stage stage) {
     return d;
 }
 
-py::dict ingest(const fs::path& config, const std::optional<fs::path>& store, const path_list& batches,
-                bool zero_means_below_loq) {
-    return run_stage(make_args(config, store, batches, zero_means_below_loq),
-                     [](const pipeline::context& ctx) { return pipeline::ingest(ctx); });
+using opt_path = std::optional<fs::path>;
+using opt_text = std::optional<std::string>;
+
+py::dict ingest(const opt_path& config, const opt_path& store, const path_list& batches, bool zero_means_below_loq,
+                bool supersede, const std::string& reason, const opt_text& config_text, const std::string& source,
+                const opt_path& base_dir) {
+    stage_args a = make_args(make_source(config, config_text, source, base_dir), store, batches, zero_means_below_loq);
+    a.supersede = supersede;
+    a.reason = reason;
+    return run_stage(a, [](const pipeline::context& ctx) { return pipeline::ingest(ctx); });
 }
 
-py::dict estimate(const fs::path& config, const std::optional<fs::path>& store) {
-    return run_stage(make_args(config, store, std::nullopt, false),
+py::dict estimate(const opt_path& config, const opt_path& store, const opt_text& config_text, const std::string& source,
+                  const opt_path& base_dir) {
+    return run_stage(make_args(make_source(config, config_text, source, base_dir), store, std::nullopt, false),
                      [](const pipeline::context& ctx) { return pipeline::estimate(ctx); });
 }
 
-py::dict flag(const fs::path& config, const std::optional<fs::path>& store) {
-    return run_stage(make_args(config, store, std::nullopt, false),
+py::dict flag(const opt_path& config, const opt_path& store, const opt_text& config_text, const std::string& source,
+              const opt_path& base_dir) {
+    return run_stage(make_args(make_source(config, config_text, source, base_dir), store, std::nullopt, false),
                      [](const pipeline::context& ctx) { return pipeline::flag(ctx); });
 }
 
-py::dict run(const fs::path& config, const std::optional<fs::path>& store, const path_list& batches,
-             bool zero_means_below_loq) {
-    return run_stage(make_args(config, store, batches, zero_means_below_loq),
-                     [](const pipeline::context& ctx) { return pipeline::run(ctx); });
+py::dict run(const opt_path& config, const opt_path& store, const path_list& batches, bool zero_means_below_loq,
+             const opt_text& config_text, const std::string& source, const opt_path& base_dir) {
+    return run_stage(
+        make_args(make_source(config, config_text, source, base_dir), store, batches, zero_means_below_loq),
+        [](const pipeline::context& ctx) { return pipeline::run(ctx); });
 }
 
 }  // namespace
 
 void register_pipeline(py::module_& m) {
-    m.def("ingest", &ingest, py::arg("config"), py::arg("store") = py::none(), py::arg("batches") = py::none(),
-          py::arg("zero_means_below_loq") = false,
+    // Every stage takes its config as a path (`config`) or as YAML text (`config_text`, named
+    // `source` in messages, relative paths against `base_dir`, default the current directory).
+    m.def("ingest", &ingest, py::arg("config") = py::none(), py::arg("store") = py::none(),
+          py::arg("batches") = py::none(), py::arg("zero_means_below_loq") = false, py::arg("supersede") = false,
+          py::arg("reason") = "", py::arg("config_text") = py::none(), py::arg("source") = "<config text>",
+          py::arg("base_dir") = py::none(),
           "Checks and loads the config's sites, flows and batches (or `batches`) into the store (or `store`). "
           "Any problem in any file raises InputError or ConfigError and writes nothing. `zero_means_below_loq`: "
-          "the batches write values below the LOQ as 0 (EUDA tables). Returns the summary: batches added, "
-          "skipped and superseded, counts, store path.");
-    m.def("estimate", &estimate, py::arg("config"), py::arg("store") = py::none(),
+          "the batches write values below the LOQ as 0 (EUDA tables). `supersede` (with a `reason`): a batch whose "
+          "id is stored with other content replaces it, the old version stays on record, and estimates and flags "
+          "are recomputed. Returns the summary: batches added, skipped and superseded, counts, store path.");
+    m.def("estimate", &estimate, py::arg("config") = py::none(), py::arg("store") = py::none(),
+          py::arg("config_text") = py::none(), py::arg("source") = "<config text>", py::arg("base_dir") = py::none(),
           "Recomputes every daily and campaign estimate from the stored results (and clears stale flags). "
           "Returns counts, warnings, population_warnings, model set and store path.");
-    m.def("flag", &flag, py::arg("config"), py::arg("store") = py::none(),
+    m.def("flag", &flag, py::arg("config") = py::none(), py::arg("store") = py::none(),
+          py::arg("config_text") = py::none(), py::arg("source") = "<config text>", py::arg("base_dir") = py::none(),
           "Applies the threshold, ratio and detector rules to the stored estimates. Returns n_flags, n_watch, "
           "n_alert and the store path.");
-    m.def("run", &run, py::arg("config"), py::arg("store") = py::none(), py::arg("batches") = py::none(),
-          py::arg("zero_means_below_loq") = false,
+    m.def("run", &run, py::arg("config") = py::none(), py::arg("store") = py::none(), py::arg("batches") = py::none(),
+          py::arg("zero_means_below_loq") = false, py::arg("config_text") = py::none(),
+          py::arg("source") = "<config text>", py::arg("base_dir") = py::none(),
           "ingest + estimate + flag in one atomic write. Returns {'store', 'city', 'latest_campaign', 'ingest', "
           "'estimate', 'flags'}, the last three as the stages return them.");
 }

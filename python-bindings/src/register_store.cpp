@@ -6,43 +6,24 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "arrays.hpp"
 #include "register.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/io/hdf5_store.hpp"
+#include "wbe/pipeline/pipeline.hpp"
+#include "wbe/pipeline/tables.hpp"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;
 
 namespace wbe::python {
 namespace {
-
-// The array owns the vector through a capsule, so the engine's buffer becomes numpy's.
-template <class T>
-py::array_t<T> adopt(std::vector<T>&& v) {
-    auto* owned = new std::vector<T>(std::move(v));
-    py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-    return py::array_t<T>(static_cast<py::ssize_t>(owned->size()), owned->data(), owner);
-}
-
-// dtype object holding str, as pandas.read_hdf gives for fixed-length string fields.
-py::array texts(const std::vector<std::string>& v) {
-    py::array out(py::dtype("object"), py::array::ShapeContainer{static_cast<py::ssize_t>(v.size())});
-    auto** slots = static_cast<PyObject**>(out.mutable_data());
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        // "replace": a stray byte in a lab's CSV shows as U+FFFD instead of making the table unreadable.
-        PyObject* s = PyUnicode_DecodeUTF8(v[i].data(), static_cast<Py_ssize_t>(v[i].size()), "replace");
-        if (!s) throw py::error_already_set();
-        PyObject* old = slots[i];  // numpy fills a new object array with NULL or None
-        slots[i] = s;
-        Py_XDECREF(old);
-    }
-    return out;
-}
 
 py::dict read_table(const fs::path& path, const std::string& name) {
     io::raw_table t;
@@ -81,6 +62,43 @@ std::vector<std::string> tables(const fs::path& path) {
     return out;
 }
 
+// The lineage of one batch id, oldest version first, as columns of str (results: int64).
+py::dict batch_history(const fs::path& path, const std::string& batch_id) {
+    pipeline::text_table t;
+    {
+        py::gil_scoped_release nogil;
+        quiet_hdf5_on_this_thread();
+        t = pipeline::batch_history(path.string(), batch_id);
+    }
+    py::dict out;
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+        if (t.header[c] == "results") {
+            std::vector<std::int64_t> n;
+            for (const auto& row : t.rows) n.push_back(std::stoll(row[c]));
+            out[py::str(t.header[c])] = adopt(std::move(n));
+        } else {
+            std::vector<std::string> col;
+            for (const auto& row : t.rows) col.push_back(row[c]);
+            out[py::str(t.header[c])] = texts(col);
+        }
+    }
+    return out;
+}
+
+py::dict migrate(const fs::path& path) {
+    pipeline::migration m;
+    {
+        py::gil_scoped_release nogil;
+        quiet_hdf5_on_this_thread();
+        m = pipeline::migrate_store(path.string());
+    }
+    py::dict d;
+    d["store"] = path.string();
+    d["from"] = m.from;
+    d["to"] = m.to;
+    return d;
+}
+
 }  // namespace
 
 void register_store(py::module_& m) {
@@ -91,6 +109,13 @@ void register_store(py::module_& m) {
           "One table of the store as {column: numpy array}, in stored column order: float64 for numbers, "
           "int64 for integers, object arrays of str for text. Raises StoreError for an unknown table or an "
           "unreadable store.");
+    m.def("batch_history", &batch_history, py::arg("path"), py::arg("batch_id"),
+          "Every stored version of batch `batch_id`, oldest first, as {column: numpy array} (as `wbe history`): "
+          "batch_id, status, content_hash, source, ingested_at, user, results (int64), reason, superseded_at, "
+          "superseded_by. No rows when the store has no such batch.");
+    m.def("migrate", &migrate, py::arg("path"),
+          "Upgrades the store at `path` from an older schema version to this engine's, atomically (as `wbe migrate`); "
+          "a current store is left untouched. Returns {'store', 'from', 'to'} (schema versions).");
     m.def("store_tables", &io::store_tables,
           "Names of every table a store of this engine's schema holds, in file order.");
 }

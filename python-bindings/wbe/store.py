@@ -63,6 +63,15 @@ class Store:
         return _frame({k: v[rows] for k, v in cols.items()})
 
 
+    def history(self, batch_id: str) -> Table:
+        """The lineage of batch ``batch_id`` (as ``wbe history``): every stored version, oldest
+        first, with ``status`` (``active`` or ``superseded``), ``content_hash``, ``source``,
+        ``ingested_at``, ``user``, ``results`` (rows it holds), ``reason`` (why it replaced the
+        version before it), ``superseded_at`` and ``superseded_by`` (the content hash of its
+        successor). No rows when the store has no such batch."""
+        return _frame(_core.batch_history(self.path, batch_id))
+
+
 def open_store(path: str | os.PathLike[str]) -> Store:
     """Opens the store at ``path``; raises StoreError (an OSError) when there is no readable store."""
     return Store(path)

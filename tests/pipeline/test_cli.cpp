@@ -55,7 +55,7 @@ std::string example_config() { return quoted(wbe::test::source_dir() + "/config/
 
 TEST(cli, every_subcommand_has_help) {
     const wbe::test::temp_dir dir("cli");
-    for (const std::string sub : {"", "init", "ingest", "estimate", "flag", "run", "show", "export", "history"}) {
+    for (const std::string sub : {"", "init", "ingest", "estimate", "flag", "run", "show", "export", "history", "migrate", "report"}) {
         SCOPED_TRACE("wbe " + sub + " --help");
         const cli_result r = wbe_cli(sub + " --help", dir.path());
         EXPECT_EQ(r.code, 0) << r.err;

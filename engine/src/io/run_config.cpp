@@ -325,19 +325,23 @@ void read_population(const detail::yaml_reader& y, const YAML::Node& n, const fs
 }  // namespace
 
 run_config load_run_config(const std::string& path) {
-    const detail::yaml_reader y(path);
     std::string text;
     try {
         text = read_file(path);
     } catch (const input_error& e) {
         throw config_error(e.first());
     }
+    return load_run_config_text(text, path, fs::path(path).parent_path().string());
+}
+
+run_config load_run_config_text(const std::string& text, const std::string& path, const std::string& base_dir) {
+    const detail::yaml_reader y(path);
     const YAML::Node n = y.load_text(text);
     y.check_map(n, "run config",
                 {"name", "city", "store", "inputs", "models", "censoring", "campaign", "corrections", "thresholds", "uncertainty",
                  "composites", "population", "venues"},
                 {"store", "models"});
-    const fs::path base = fs::path(path).parent_path();
+    const fs::path base(base_dir);
     run_config c;
     c.path = path;
     c.name = y.string_or(n, "name", fs::path(path).stem().string());

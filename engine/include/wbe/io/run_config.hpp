@@ -68,6 +68,10 @@ struct run_config {
 
 /// Reads and checks a run config; throws wbe::config_error with file, line, column and key.
 [[nodiscard]] run_config load_run_config(const std::string& path);
+/// The same from YAML text that is not a file (e.g. written from a Python dict): `source` names
+/// it in messages (as a file would) and relative paths resolve against `base_dir`.
+[[nodiscard]] run_config load_run_config_text(const std::string& text, const std::string& source,
+                                              const std::string& base_dir);
 
 /// The detectors for one site and drug, with their parameters applied (instances are shared
 /// between sites with the same settings). Throws config_error at the offending key.
