@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import wbe
-from conftest import CLI, EXAMPLE_CONFIG
+from conftest import CLI, EXAMPLE_CONFIG, ROOT
 
 SECTIONS = ["summary", "flagged", "overview", "venues", "quality", "run"]
 
@@ -141,6 +141,24 @@ def test_summary_and_quality_numbers_come_from_the_store(report, store):
     row = store.series("LS-WWTP-02", "methamphetamine").iloc[-1]
     assert f"{row['consumption_mg_per_day_per_1000']:.3g}" == "238" and ">238<br>" in text
     assert "screening index" in text and "not a consumption" in text
+
+
+def test_every_planted_signal_is_among_the_flagged_sites_and_the_file_is_small(report):
+    """Issue 7's must-show: every planted signal of the example (data/example/expected_signals.yaml,
+    threshold, ratio and detector flags) has its site x drug card in the flagged section, with
+    that flag's campaign and rule; the whole file stays under 5 MB."""
+    import yaml
+
+    out, text, page = report
+    planted = yaml.safe_load((ROOT / "data" / "example" / "expected_signals.yaml").read_text())
+    flagged = page.h3[page.h3.index("Flagged in 2024Q4"):]
+    for signal in planted["flags"] + planted["detector_flags"]:
+        card = f"{signal['site']} "
+        assert any(c.startswith(card) and c.endswith("— " + signal["drug"]) for c in flagged), signal
+        # The newest flag of a card in its heading, the earlier ones in the card's table.
+        assert (f"{signal['campaign']}: {signal['rule']}" in text
+                or f"<td>{signal['campaign']}</td><td>{signal['rule']}</td>" in text), signal
+    assert out.stat().st_size < 5_000_000
 
 
 def test_unknown_campaign_and_missing_store_fail_with_their_reason(tmp_path, example_store):
