@@ -92,12 +92,6 @@ double draw_censored(const censored_value& v, double substitute, std::uint64_t k
     return lod + (loq - lod) * u;
 }
 
-double draw_concentration(const censored_value& v, double substitute, const factor_distribution& analysis,
-                          std::uint64_t k_ana, std::uint64_t k_cens, std::uint64_t d, censored_draws mode) {
-    if (v.censored()) return draw_censored(v, substitute, k_cens, d, mode);
-    return v.value * draw_factor(analysis, k_ana, d);
-}
-
 struct day_plan {
     // Fast path: a quantified value whose analysis and sampling errors are both log-normal and
     // no metabolite is subtracted: their product is one log-normal, drawn with one deviate.
@@ -228,16 +222,21 @@ private:
                 add_loads(mean.data(), keep ? keep->data() : nullptr, z, fq_.data(), pl.base, nb);
                 continue;
             }
+            // The general path (a censored value, or a metabolite subtracted): the factors of the
+            // block drawn first, by the block generators (concentration_block), then combined.
+            samp_.resize(nb);
+            conc_.resize(nb);
+            draw_factor_block(day.sampling, pl.k_sampling, d0, nb, samp_.data());
+            concentration_block(day.conc, day.substitute, day.analysis, pl.k_analysis, pl.k_censoring, d0, nb, conc_.data());
+            if (day.subtract_ratio != 0.0) {
+                sub_.resize(nb);
+                concentration_block(day.sub_conc, day.sub_substitute, day.analysis, pl.k_sub_analysis, pl.k_sub_censoring, d0, nb,
+                                    sub_.data());
+            }
             for (std::size_t j = 0; j < nb; ++j) {
-                const std::uint64_t d = d0 + j;
-                const double samp = draw_factor(day.sampling, pl.k_sampling, d);
-                const double c = draw_concentration(day.conc, day.substitute, day.analysis, pl.k_analysis, pl.k_censoring, d,
-                                                    o_.censored);
-                double l = c * samp * day.flow_m3_per_day * fq_[j] * site.load_multiplier;
+                double l = conc_[j] * samp_[j] * day.flow_m3_per_day * fq_[j] * site.load_multiplier;
                 if (day.subtract_ratio != 0.0) {
-                    const double c2 = draw_concentration(day.sub_conc, day.sub_substitute, day.analysis, pl.k_sub_analysis,
-                                                         pl.k_sub_censoring, d, o_.censored);
-                    const double l2 = c2 * samp * day.flow_m3_per_day * fq_[j] * day.sub_load_multiplier;
+                    const double l2 = sub_[j] * samp_[j] * day.flow_m3_per_day * fq_[j] * day.sub_load_multiplier;
                     l = std::max(0.0, l - day.subtract_ratio * l2);
                 }
                 mean[j] += l;
@@ -253,7 +252,20 @@ private:
     std::vector<std::uint64_t> k_pop_, k_flow_;
     std::vector<std::vector<day_plan>> plans_;
     std::vector<bool> daily_site_;
-    std::vector<double> cf_, fq_, sum_p_, scale_, z_;
+    // The concentration of draws d0 … d0 + n − 1 into out: a censored value drawn in its interval
+    // (or the substitute), a quantified one times its analysis factor.
+    void concentration_block(const censored_value& v, double substitute, const factor_distribution& analysis, std::uint64_t k_ana,
+                             std::uint64_t k_cens, std::uint64_t d0, std::size_t n, double* out) {
+        if (v.censored()) {
+            for (std::size_t j = 0; j < n; ++j) out[j] = draw_censored(v, substitute, k_cens, d0 + j, o_.censored);
+            return;
+        }
+        draw_factor_block(analysis, k_ana, d0, n, out);
+        for (std::size_t j = 0; j < n; ++j) out[j] = v.value * out[j];
+    }
+
+
+    std::vector<double> cf_, fq_, sum_p_, scale_, z_, samp_, conc_, sub_;
     std::vector<std::vector<double>> mean_load_, pop_;
     std::vector<std::vector<std::vector<double>>> site_daily_;
 };
