@@ -17,9 +17,21 @@
    all_detectors and rolling_baseline_noexcl (10^5 series x 40 campaigns, one pass a call, at most
    3 repetitions), then `bench/peer_detectors.py` (numpy rolling_baseline, exclude_alerts=false),
    whose levels must equal the engine's (~1.5 min in all).
-5. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
+5. The io edge (issue 9), unless --io-sizes is given empty: `<build>/bin/wbe_bench_io --dir <out
+   dir>/io --sizes N` per size (it writes an assay CSV of N rows and stores holding them, checks
+   the reader and the store, then times assay_csv, store_write, store_read, store_read_raw and
+   store_append), then `bench/peer_io.py` (pandas read_csv, h5py) on the same files.
+6. End to end and scaling (issue 9; bench/e2e.py, imported): `wbe run` on programmes that
+   bench/gen_city.py makes from the example city (10x and 100x; sites, campaigns, draws and
+   threads sweeps), wall time and peak RSS of each process.
+7. A table: stage, size, wbe items/s, numpy items/s, wbe/numpy, the kernel's bytes/s, the copy
    benchmark's bytes/s at the same size, and their ratio (fraction of copy bandwidth); the Monte
-   Carlo rows add the 2-thread speed-up. Then the memory table and the target verdicts.
+   Carlo rows add the 2-thread speed-up. Then the memory, io, e2e and scaling tables, the target
+   verdicts, and the summary: one row per comparison (stage, size, wbe, peer, ratio, target,
+   verdict), which is also the `summary` of the JSON that bench/compare.py reads.
+
+Presets: --quick (every stage small, no detectors, e2e 10x only) and --full (the heavy sizes);
+options given explicitly win over a preset.
 
 Exit status: 0 when every benchmark ran and checked its answer (whether or not the targets are
 met; the table says), 1 when a check failed or a program could not run.
@@ -41,14 +53,14 @@ HERE = Path(__file__).resolve().parent
 SIZES = [10**3, 10**4, 10**5, 10**6, 10**7]
 TARGET_RATIO = 3.0           # wbe / numpy at the largest sizes
 TARGET_COPY_FRACTION = 0.5   # kernel bytes/s / copy bytes/s at 10^7
-MC_SIZES = [10**3, 10**4, 10**5]  # site-days (x 10^4 draws)
+MC_SIZES = [10**3, 10**4]        # site-days (x 10^4 draws); --full adds 10^5 (one call ~1 min, ~4 min in all)
 MC_MAX_REPETITIONS = {10**3: None, 10**4: 3, 10**5: 1}  # None: --repetitions; one call at 10^5 takes ~1 min
 TARGET_MC_RATIO = 10.0       # wbe / numpy, one core each
 TARGET_MC_SPEEDUP = 1.8      # wbe 2 threads / wbe 1 thread
 MEMORY_DRAWS = [10**5, 10**6, 2 * 10**6, 10**7]  # keep_limit = 2^20: the last two take the two-pass path
 TARGET_MEMORY_GROWTH = 0.10  # "flat": peak RSS at 10^7 draws within 10 % of the peak at 2*10^6
 CENSORED_SIZES = [10**3, 10**4, 10**5, 10**6]   # ros and kaplan_meier (issue 5)
-ROS_PEER_SIZES = [10**3, 10**4, 10**5]          # statsmodels impute_ros: ~12 us per value, 10^6 would take ~2 min a call
+ROS_PEER_SIZES = [10**3, 10**4]                 # statsmodels impute_ros: ~12 us per value (--full adds 10^5: 11 s a call; 10^6 would take ~2 min)
 ROS_CHECK_SIZES = [10**3, 10**4]                # statsmodels answers compared with wbe's (1e-6 relative)
 CENSORED_PEER_MAX_REPETITIONS = {10**4: 3, 10**5: 1}  # statsmodels: 1.2 s and 11 s per call
 TARGET_CENSORED_RATIO = 20.0  # wbe / peer (statsmodels for ros, numpy for kaplan_meier)
@@ -56,7 +68,21 @@ DETECTOR_SERIES = 100_000                       # 10 000 sites x 10 drugs, 40 ca
 DETECTOR_MAX_REPETITIONS = 3                    # all_detectors is ~20 s a call
 TARGET_DETECTORS_SECONDS = 1.0                  # every detector over 10^5 series x 40 campaigns, one core
 TARGET_DETECTOR_RATIO = 10.0                    # rolling_baseline (exclude_alerts=false) wbe / numpy peer
+IO_SIZES = [10**5, 10**6]                       # assay CSV rows = store rows (issue 9)
+IO_MAX_REPETITIONS = {10**6: 3}                 # one 10^6 pass of csv + write + read + append is ~30 s
+IO_CONTEXT_MAX_SIZE = 10**6                     # pandas + checks and h5py -> DataFrame run below this size only
+IO_APPEND_ROWS = 10_000                         # rows of the batch appended to a store of N rows
+TARGET_CSV_RATIO = 2.0                          # wbe assay reader / pandas.read_csv, rows/s
+TARGET_HDF5_RATIO = 1 / 1.5                     # wbe store / h5py, rows/s: "within 1.5x of h5py"
+FULL = {"mc_sizes": [10**3, 10**4, 10**5], "ros_peer_sizes": [10**3, 10**4, 10**5],
+        "scaling_sites": [10, 100, 1000, 10000]}  # --full: the heavy sizes (adds ~6 min)
+QUICK = {"repetitions": 3, "mc_sizes": [10**3], "censored_sizes": [10**3, 10**4, 10**5], "ros_peer_sizes": [10**3],
+         "no_detectors": True, "io_sizes": [10**5], "e2e_scales": [10], "scaling_sites": [10, 100],
+         "scaling_campaigns": [4, 12], "scaling_draws": [1_000, 10_000]}  # --quick: every stage but detectors, small
 PEER_PYTHON = "/usr/bin/python3"  # Debian's numpy lives there (toolchain.md)
+
+sys.path.insert(0, str(HERE))
+import e2e as e2e_bench  # noqa: E402  (bench/e2e.py: end-to-end wbe run and the scaling sweeps)
 
 
 def fail(msg: str) -> None:
@@ -74,8 +100,10 @@ def build_type(build: Path) -> str | None:
     return None
 
 
-def run_wbe(exe: Path, repetitions: int, min_time: float | None) -> tuple[dict, list[str]]:
+def run_wbe(exe: Path, repetitions: int, min_time: float | None, sizes: list[int] | None = None) -> tuple[dict, list[str]]:
     cmd = [str(exe), "--benchmark_format=json", f"--benchmark_repetitions={repetitions}"]
+    if sizes is not None and sorted(sizes) != sorted(SIZES):
+        cmd.append(f"--benchmark_filter=^(back_calculate|copy)/({'|'.join(map(str, sizes))})/")
     if min_time is not None:
         cmd.append(f"--benchmark_min_time={min_time}")  # plain seconds in Google Benchmark 1.7
     print(f"running: {shlex.join(cmd)}", flush=True)
@@ -225,7 +253,8 @@ def run_peer_censored(data_dir: Path, sizes: list[int], ros_sizes: list[int], re
     cmd = [python, str(HERE / "peer_censored.py"), "--json", "--dir", str(data_dir),
            "--km-sizes", *map(str, sizes), "--ros-sizes", *map(str, ros_sizes),
            "--check-sizes", *map(str, [n for n in ROS_CHECK_SIZES if n in ros_sizes]),
-           "--repetitions", *(str(censored_peer_repetitions(n, repetitions)) for n in union)]
+           "--repetitions", *(str(censored_peer_repetitions(n, repetitions) if n in ros_sizes else repetitions)
+                              for n in union)]  # the caps are for statsmodels; KM alone is fast
     if min_time is not None:
         cmd += ["--min-time", str(min_time)]
     print(f"running: {shlex.join(cmd)}", flush=True)
@@ -279,6 +308,56 @@ def run_peer_detectors(data_dir: Path, repetitions: int) -> tuple[dict, list[str
     return peer, errors
 
 
+def io_repetitions(size: int, requested: int) -> int:
+    cap = IO_MAX_REPETITIONS.get(size)
+    return requested if cap is None else max(1, min(requested, cap))
+
+
+def run_io(exe: Path, data_dir: Path, sizes: list[int], append_rows: int, repetitions: int) -> tuple[list[dict], list[str]]:
+    """wbe_bench_io once per size (it writes that size's CSV and stores into data_dir, checks the
+    reader and the store on them, then times assay_csv, store_write, store_read, store_read_raw
+    and store_append); one iteration a repetition (calls take 0.05-20 s)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    reports, errors = [], []
+    for n in sizes:
+        cmd = [str(exe), "--dir", str(data_dir), "--sizes", str(n), "--append-rows", str(append_rows),
+               "--benchmark_format=json", f"--benchmark_repetitions={io_repetitions(n, repetitions)}",
+               "--benchmark_min_time=0.01"]
+        print(f"running: {shlex.join(cmd)}", flush=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            fail(f"wbe_bench_io exited with {proc.returncode}:\n{proc.stderr}")
+        try:
+            report = json.loads(proc.stdout)
+        except json.JSONDecodeError as e:
+            fail(f"wbe_bench_io did not print JSON ({e}):\n{proc.stdout[:2000]}\n{proc.stderr}")
+        errors += sorted({f"{b['run_name']}: {b.get('error_message', '?')}"
+                          for b in report["benchmarks"] if b.get("error_occurred")})
+        reports.append(report)
+    return reports, errors
+
+
+def run_peer_io(data_dir: Path, sizes: list[int], repetitions: int) -> dict:
+    """pandas read_csv and h5py on wbe_bench_io's files; checks its own answers first (a failed
+    check exits non-zero, which fails the run)."""
+    python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
+    out = {"results": [], "checks": []}
+    for n in sizes:
+        cmd = [python, str(HERE / "peer_io.py"), "--json", "--dir", str(data_dir), "--sizes", str(n),
+               "--repetitions", str(io_repetitions(n, repetitions))]
+        if n >= IO_CONTEXT_MAX_SIZE:
+            cmd += ["--no-validated", "--no-frame"]  # unjudged context forms: ~45 s at 1e6 with 3 repetitions
+        print(f"running: {shlex.join(cmd)}", flush=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            fail(f"io peer exited with {proc.returncode}:\n{proc.stderr}{proc.stdout[-2000:]}")
+        part = json.loads(proc.stdout)
+        out["results"] += part.pop("results")
+        out["checks"] += part.pop("checks")
+        out.update(part)
+    return out
+
+
 def run_memory(exe: Path, draws: list[int]) -> list[dict]:
     """Peak RSS of `wbe_bench_mc --memory D` (one plant x 7 days, one daily site estimate, one
     thread): the program reports its VmHWM (/proc/self/status) before and after the run. The
@@ -301,9 +380,11 @@ def run_memory(exe: Path, draws: list[int]) -> list[dict]:
     return rows
 
 
-def run_numpy(repetitions: int, min_time: float | None) -> dict:
+def run_numpy(repetitions: int, min_time: float | None, sizes: list[int] | None = None) -> dict:
     python = PEER_PYTHON if Path(PEER_PYTHON).exists() else sys.executable
     cmd = [python, str(HERE / "peer_numpy.py"), "--json", "--repetitions", str(repetitions)]
+    if sizes is not None:
+        cmd += ["--sizes", *map(str, sizes)]
     if min_time is not None:
         cmd += ["--min-time", str(min_time)]
     print(f"running: {shlex.join(cmd)}", flush=True)
@@ -322,6 +403,190 @@ def si(x: float | None, unit: str = "") -> str:
     return f"{x:.3g} {unit}"
 
 
+# (stage, wbe benchmark, peer form, judged): the io rows, each a wbe benchmark of bench_io.cpp
+# against a form of bench/peer_io.py on the same files. Unjudged rows are shown for context.
+IO_PAIRS = [
+    ("csv_ingest", "assay_csv", "csv_pandas", True),
+    ("csv_ingest_vs_validated", "assay_csv", "csv_pandas_validated", False),
+    ("hdf5_write", "store_write", "h5_write_atomic", True),
+    ("hdf5_write_vs_nosync", "store_write", "h5_write", False),
+    ("hdf5_read", "store_read", "h5_read", True),
+    ("hdf5_read_raw", "store_read_raw", "h5_read", True),
+    ("hdf5_read_raw_vs_frame", "store_read_raw", "h5_read_frame", False),
+    ("hdf5_append", "store_append", "h5_append_atomic", True),
+    ("hdf5_append_vs_inplace", "store_append", "h5_append_inplace", False),
+]
+
+
+def io_table(io: dict, peer_io: dict | None, sizes: list[int], append_rows: int) -> list[dict]:
+    peer = {} if peer_io is None else {(r["stage"], r["size"]): r for r in peer_io["results"]}
+    rows = []
+    for stage, wbe_name, peer_name, judged in IO_PAIRS:
+        for n in sizes:
+            w = io.get((wbe_name, n))
+            p = peer.get((peer_name, n))
+            if w is None and p is None:
+                continue
+            unit_s = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[w["time_unit"]] if w else None
+            rows.append({
+                "stage": stage, "size": n, "wbe": wbe_name, "peer": peer_name, "judged": judged,
+                "rows_per_call": append_rows if wbe_name == "store_append" else n,
+                "wbe_seconds": w and w["real_time"] * unit_s, "wbe_cpu_seconds": w and w["cpu_time"] * unit_s,
+                "wbe_items_per_second": w and w["items_per_second"], "wbe_bytes_per_second": w and w.get("bytes_per_second"),
+                "wbe_time_cv": w and w.get("cv"), "repetitions": w and w.get("repetitions"),
+                "file_bytes": w and w.get("file_bytes"),
+                "peer_seconds": p and p["seconds"], "peer_items_per_second": p and p["items_per_second"],
+                "peer_bytes_per_second": p and p.get("bytes_per_second"), "peer_repetitions": p and p["repetitions"],
+                "peer_cpu_over_wall": p and p.get("cpu_over_wall"), "peer_cpu_seconds": p and p.get("cpu_seconds"),
+                "ratio": w["items_per_second"] / p["items_per_second"] if w and p else None,
+                # the same ratio from CPU time: both sides are one thread, so this is the work ratio,
+                # much less moved by other load on the machine than the wall-clock one
+                "ratio_cpu": (p["cpu_seconds"] / (w["cpu_time"] * unit_s)) if w and p and p.get("cpu_seconds") else None,
+            })
+    return rows
+
+
+def print_io_table(io_rows: list[dict], peer_io: dict | None, args) -> None:
+    print()
+    print(f"io: wall clock, median of {', '.join(f'{n:.0e}: {io_repetitions(n, args.repetitions)}'.replace('e+0', 'e') for n in args.io_sizes)} "
+          f"repetitions (one call each); items = rows (store_append: the {args.append_rows} appended rows); files in "
+          f"{args.io_dir}"
+          + ("" if peer_io is None else f"; peers: pandas {peer_io['pandas_version']}, h5py {peer_io['h5py_version']} "
+                                        f"(HDF5 {peer_io['hdf5_version']}), answers checked"))
+    header = ("stage", "size", "wbe", "peer", "wbe rows/s", "peer rows/s", "wbe/peer", "CPU ratio", "wbe MB/s", "wbe s",
+              "peer s", "wbe cv")
+    table = [header]
+    for r in io_rows:
+        table.append((r["stage"], f"{r['size']:.0e}".replace("e+0", "e"), r["wbe"], r["peer"],
+                      si(r["wbe_items_per_second"], "/s"), si(r["peer_items_per_second"], "/s"),
+                      "-" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+                      "-" if r["ratio_cpu"] is None else f"{r['ratio_cpu']:.2f}x",
+                      "-" if not r["wbe_bytes_per_second"] else f"{r['wbe_bytes_per_second'] / 1e6:.1f}",
+                      "-" if r["wbe_seconds"] is None else f"{r['wbe_seconds']:.3f}",
+                      "-" if r["peer_seconds"] is None else f"{r['peer_seconds']:.3f}",
+                      "-" if r["wbe_time_cv"] is None else f"{r['wbe_time_cv']:.1%}"))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for k, row in enumerate(table):
+        print("  ".join(str(v).ljust(widths[i]) if i < 4 else str(v).rjust(widths[i]) for i, v in enumerate(row)))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def size_name(n) -> str:
+    return f"{n:.0e}".replace("e+0", "e") if isinstance(n, int) and n >= 1000 else str(n)
+
+
+def build_summary(rows: list[dict], io_rows: list[dict], e2e: dict | None, memory: list[dict], verdicts: dict,
+                  args) -> list[dict]:
+    """One row per comparison: stage, size, wbe, peer, ratio, target, verdict. `kind` says what
+    compare.py compares: `ratio` (wbe / peer, higher is better, measured side by side) or
+    `absolute` (a wbe figure alone: seconds or bytes, lower is better)."""
+    out = []
+
+    def add(key, stage, size, wbe, peer, ratio, target, met, kind="ratio", value=None, unit=None, ratio_cpu=None):
+        out.append({"key": key, "stage": stage, "size": size, "wbe": wbe, "peer": peer, "ratio": ratio, "target": target,
+                    "verdict": "" if met is None else ("met" if met else "MISSED"), "kind": kind, "value": value, "unit": unit,
+                    "ratio_cpu": ratio_cpu})
+
+    by = {(r["stage"], r["size"]): r for r in rows}
+    if args.bc_sizes:
+        big = max(args.bc_sizes)
+        for n in args.bc_sizes:
+            r = by.get(("back_calculate", n))
+            if n >= 10**6 and r:
+                add(f"back_calculate/{n}", "back_calculate vs numpy", size_name(n), si(r["wbe_items_per_second"], "/s"),
+                    si(r["numpy_items_per_second"], "/s"), r["ratio_wbe_over_numpy"], f">= {TARGET_RATIO:g}x" if n == big else "",
+                    (r["ratio_wbe_over_numpy"] or 0) >= TARGET_RATIO if n == big and r["ratio_wbe_over_numpy"] else None)
+        r = by.get(("back_calculate", big))
+        if r:
+            add(f"back_calculate_of_copy/{big}", "back_calculate of copy bandwidth", size_name(big),
+                si(r["wbe_bytes_per_second"], "B/s"), si(r["copy_bytes_per_second"], "B/s") + " copy",
+                r["fraction_of_copy_bandwidth"], f">= {TARGET_COPY_FRACTION:.0%}",
+                r["fraction_of_copy_bandwidth"] is not None and r["fraction_of_copy_bandwidth"] >= TARGET_COPY_FRACTION,
+                kind="fraction")
+    if args.mc_sizes:
+        big = max(args.mc_sizes)
+        for n in args.mc_sizes:
+            r = by.get(("monte_carlo", n))
+            if r:
+                add(f"monte_carlo/{n}", "monte_carlo 1 thread vs numpy", size_name(n), si(r["wbe_items_per_second"], "/s"),
+                    si(r["numpy_items_per_second"], "/s"), r["ratio_wbe_over_numpy"],
+                    f">= {TARGET_MC_RATIO:g}x" if n == big else "",
+                    (r["ratio_wbe_over_numpy"] or 0) >= TARGET_MC_RATIO if n == big and r["ratio_wbe_over_numpy"] else None)
+        r, one = by.get(("monte_carlo_2t", big)), by.get(("monte_carlo", big))
+        if r and one:
+            add(f"monte_carlo_2t/{big}", "monte_carlo 2 threads vs 1", size_name(big), si(r["wbe_items_per_second"], "/s"),
+                si(one["wbe_items_per_second"], "/s") + " 1t", r["speedup_2_threads"], f">= {TARGET_MC_SPEEDUP:g}x",
+                r["speedup_2_threads"] is not None and r["speedup_2_threads"] >= TARGET_MC_SPEEDUP)
+    v = verdicts.get("memory_flat")
+    if v:
+        two = sorted((m for m in memory if m["two_pass"]), key=lambda m: m["draws"])
+        add("mc_memory", "monte_carlo peak RSS, more draws", f"{size_name(two[-1]['draws'])} vs {size_name(two[0]['draws'])}",
+            f"{two[-1]['peak_rss_kib'] / 1024:.1f} MiB", f"{two[0]['peak_rss_kib'] / 1024:.1f} MiB", 1 + v["value"],
+            f"<= {1 + TARGET_MEMORY_GROWTH:.2f}x", v["met"], kind="absolute", value=1 + v["value"], unit="x")
+    for stage, who in (("ros", "statsmodels"), ("kaplan_meier", "numpy")):
+        both = [r for r in rows if r["stage"] == stage and r["ratio_wbe_over_numpy"] is not None]
+        for r in both:
+            big = max(x["size"] for x in both)
+            add(f"{stage}/{r['size']}", f"{stage} vs {who}", size_name(r["size"]), si(r["wbe_items_per_second"], "/s"),
+                si(r["numpy_items_per_second"], "/s"), r["ratio_wbe_over_numpy"],
+                f">= {TARGET_CENSORED_RATIO:g}x" if r["size"] == big else "",
+                r["ratio_wbe_over_numpy"] >= TARGET_CENSORED_RATIO if r["size"] == big else None)
+    r = by.get(("all_detectors", DETECTOR_SERIES))
+    if r and r["wbe_seconds"] is not None:
+        add("all_detectors", "all detectors, 1 core", "1e5x40", f"{r['wbe_seconds']:.2f} s", "-", None,
+            f"< {TARGET_DETECTORS_SECONDS:g} s", r["wbe_seconds"] < TARGET_DETECTORS_SECONDS, kind="absolute",
+            value=r["wbe_seconds"], unit="s")
+    r = by.get(("rolling_baseline_noexcl", DETECTOR_SERIES))
+    if r and r["ratio_wbe_over_numpy"] is not None:
+        add("rolling_baseline", "rolling_baseline vs numpy", "1e5x40", f"{r['wbe_seconds']:.3f} s", f"{r['peer_seconds']:.3f} s",
+            r["ratio_wbe_over_numpy"], f">= {TARGET_DETECTOR_RATIO:g}x", r["ratio_wbe_over_numpy"] >= TARGET_DETECTOR_RATIO)
+    peer_label = {"csv_pandas": "pandas.read_csv", "csv_pandas_validated": "pandas + checks",
+                  "h5_write_atomic": "h5py+fsync+rename", "h5_write": "h5py, no fsync", "h5_read": "h5py",
+                  "h5_read_frame": "h5py -> DataFrame", "h5_append_atomic": "h5py copy+append+fsync",
+                  "h5_append_inplace": "h5py in place"}
+    for stage in dict.fromkeys(r["stage"] for r in io_rows):
+        group = [r for r in io_rows if r["stage"] == stage and r["ratio"] is not None]
+        if not group:
+            continue
+        big = max(r["size"] for r in group)
+        for r in group:
+            target = TARGET_CSV_RATIO if stage.startswith("csv") else TARGET_HDF5_RATIO
+            judged = r["judged"] and r["size"] == big
+            extra = f" ({r['wbe_bytes_per_second'] / 1e6:.0f} MB/s)" if r["wbe_bytes_per_second"] else ""
+            add(f"{stage}/{r['size']}", f"{r['wbe']} vs {peer_label.get(r['peer'], r['peer'])}", size_name(r["size"]),
+                si(r["wbe_items_per_second"], "/s") + extra, si(r["peer_items_per_second"], "/s"), r["ratio"],
+                f">= {target:.2g}x" if judged else "", r["ratio"] >= target if judged else None, ratio_cpu=r["ratio_cpu"])
+    if e2e:
+        for r in e2e["e2e"]:
+            judged = r["scale"] == e2e_bench.TARGET_E2E_SCALE
+            add(f"e2e/{r['scale']}x", f"wbe run, {r['draws']} draws, {r['threads']} threads", f"{r['scale']}x",
+                f"{r['seconds']:.1f} s", "-", None, f"< {e2e_bench.TARGET_E2E_SECONDS:g} s" if judged else "",
+                r["seconds"] < e2e_bench.TARGET_E2E_SECONDS if judged else None, kind="absolute", value=r["seconds"], unit="s")
+            add(f"e2e_rss/{r['scale']}x", "wbe run peak RSS", f"{r['scale']}x", f"{r['peak_rss_kib'] / 1024:.0f} MiB", "-",
+                None, "", None, kind="absolute", value=r["peak_rss_kib"] / 1024, unit="MiB")
+        for s in e2e["scaling"]:
+            if s["axis"] == "threads" and s.get("speedup") and s["value"] != 1:
+                add(f"e2e_threads/{s['value']}", f"wbe run {s['value']} threads vs 1", f"{s['sites']} sites",
+                    f"{s['seconds']:.1f} s", f"{s['seconds'] * s['speedup']:.1f} s 1t", s["speedup"], "", None)
+    return out
+
+
+def print_summary(summary: list[dict]) -> None:
+    if not summary:
+        return
+    print("\nsummary (ratio = wbe speed / peer speed; > 1: wbe faster; absolute rows have no peer)")
+    header = ("stage", "size", "wbe", "peer", "ratio", "target", "verdict")
+    table = [header] + [(s["stage"], s["size"], s["wbe"], s["peer"],
+                         "-" if s["ratio"] is None else (f"{s['ratio']:.0%}" if s["kind"] == "fraction" else f"{s['ratio']:.2f}x"),
+                         s["target"], s["verdict"]) for s in summary]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for k, row in enumerate(table):
+        print("  ".join(str(v).ljust(widths[i]) if i in (0, 5, 6) else str(v).rjust(widths[i]) for i, v in enumerate(row)))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="wbe benchmarks vs numpy, one table")
     ap.add_argument("--build", default="build", help="CMake build directory (default: build)")
@@ -331,20 +596,53 @@ def main() -> None:
                     help="seconds per repetition for both wbe and numpy (default: Google Benchmark's 0.5 s, numpy 0.2 s)")
     ap.add_argument("--skip-numpy", action="store_true", help="run only the wbe programs, not the numpy peers")
     ap.add_argument("--mc-sizes", type=int, nargs="*", default=MC_SIZES,
-                    help="Monte Carlo sizes in site-days (default 1000 10000 100000; none: skip Monte Carlo)")
+                    help="Monte Carlo sizes in site-days (default 1000 10000; --full adds 100000; none: skip Monte Carlo)")
     ap.add_argument("--memory-draws", type=int, nargs="*", default=MEMORY_DRAWS,
                     help="draw counts for the peak-memory runs (default 1e5 1e6 2e6 1e7; none: skip)")
     ap.add_argument("--censored-sizes", type=int, nargs="*", default=CENSORED_SIZES,
                     help="ros / kaplan_meier sizes (default 1e3 1e4 1e5 1e6; none: skip)")
     ap.add_argument("--ros-peer-sizes", type=int, nargs="*", default=ROS_PEER_SIZES,
-                    help="sizes at which statsmodels impute_ros runs (default 1e3 1e4 1e5; ~12 us per value)")
+                    help="sizes at which statsmodels impute_ros runs (default 1e3 1e4; --full adds 1e5; ~12 us per value)")
     ap.add_argument("--no-detectors", action="store_true",
                     help="skip the detector benchmark (wbe_bench_detectors and bench/peer_detectors.py, ~1.5 min)")
+    ap.add_argument("--bc-sizes", type=int, nargs="*", default=SIZES,
+                    help="back_calculate / copy sizes (default 1e3 ... 1e7; none: skip wbe_bench and its numpy peer)")
+    ap.add_argument("--io-sizes", type=int, nargs="*", default=IO_SIZES,
+                    help="assay CSV and store rows (default 1e5 1e6; none: skip wbe_bench_io and bench/peer_io.py)")
+    ap.add_argument("--append-rows", type=int, default=IO_APPEND_ROWS,
+                    help="rows of the batch appended in store_append (default 10000)")
+    ap.add_argument("--e2e-scales", type=int, nargs="*", default=e2e_bench.E2E_SCALES,
+                    help="end to end: wbe run on K x the example city (default 10 100; none: skip)")
+    ap.add_argument("--e2e-draws", type=int, default=e2e_bench.E2E_DRAWS, help="Monte Carlo draws of the e2e runs (default 1e4)")
+    ap.add_argument("--e2e-threads", type=int, default=e2e_bench.E2E_THREADS, help="threads of the e2e runs (default 2)")
+    ap.add_argument("--e2e-repetitions", type=int, default=1,
+                    help="runs per e2e and scaling point, median reported (default 1: the 100x run is minutes)")
+    ap.add_argument("--scaling-sites", type=int, nargs="*", default=e2e_bench.SCALING_SITES,
+                    help="sites sweep (default 10 100 1000; --full adds 10000; none: skip)")
+    ap.add_argument("--scaling-campaigns", type=int, nargs="*", default=e2e_bench.SCALING_CAMPAIGNS,
+                    help="campaigns sweep at 250 sites (default 4 12 24; none: skip)")
+    ap.add_argument("--scaling-draws", type=int, nargs="*", default=e2e_bench.SCALING_DRAWS,
+                    help="draws sweep at 25 sites (default 1e3 1e4 1e5; none: skip)")
+    ap.add_argument("--scaling-threads", type=int, nargs="*", default=e2e_bench.SCALING_THREADS,
+                    help="threads sweep at 250 sites, 1e4 draws (default 1 2; none: skip)")
+    ap.add_argument("--scaling-draws-fixed", type=int, default=e2e_bench.SCALING_FIXED_DRAWS,
+                    help="draws of the sites and campaigns sweeps (default 1000)")
+    preset = ap.add_mutually_exclusive_group()
+    preset.add_argument("--full", action="store_true",
+                        help="the heavy sizes: Monte Carlo 1e5 site-days, statsmodels ROS at 1e5, 1e4 sites (~6 min more)")
+    preset.add_argument("--quick", action="store_true",
+                        help="every stage at small sizes, no detectors, e2e 10x only: a smoke run of a few minutes "
+                             "(targets judged at the sizes run)")
     args = ap.parse_args()
+    for on, values in ((args.full, FULL), (args.quick, QUICK)):
+        if on:  # options given on the command line win over the preset
+            for k, v in values.items():
+                if getattr(args, k) == ap.get_default(k):
+                    setattr(args, k, v)
 
     build = Path(args.build).resolve()
     exe = build / "bin" / "wbe_bench"
-    if not exe.is_file():
+    if args.bc_sizes and not exe.is_file():
         fail(f"{exe} not found: build it first (`make build`, or "
              f"`cmake --build {args.build} --target wbe_bench`; WBE_BUILD_BENCH must be ON)")
     btype = build_type(build)
@@ -359,12 +657,23 @@ def main() -> None:
     print(f"OPENBLAS_CORETYPE: {coretype if coretype is not None else '(not set)'}"
           "  (no effect on numpy's elementwise ops; BLAS is not used here)")
 
-    report, errors = run_wbe(exe, args.repetitions, args.min_time)
+    started = dt.datetime.now()
+    durations: dict[str, float] = {}
+    loads = [round(os.getloadavg()[0], 2)]  # 1-minute load average at the start and after each part
+    last = [started]
+
+    def lap(part: str) -> None:  # wall seconds of each part (wbe and its peer), for the JSON and the README
+        now = dt.datetime.now()
+        durations[part] = round((now - last[0]).total_seconds(), 1)
+        loads.append(round(os.getloadavg()[0], 2))
+        last[0] = now
+    report, errors = run_wbe(exe, args.repetitions, args.min_time, args.bc_sizes) if args.bc_sizes else ({"benchmarks": []}, [])
     wbe = wbe_medians(report)
     cv = wbe_cv(report)
-    peer = None if args.skip_numpy else run_numpy(args.repetitions, args.min_time)
+    peer = None if args.skip_numpy or not args.bc_sizes else run_numpy(args.repetitions, args.min_time, args.bc_sizes)
     npy = {} if peer is None else {(r["stage"], r["size"]): r for r in peer["results"]}
 
+    lap('back_calculate')
     mc_reports, mc_errors = run_wbe_mc(exe_mc, args.mc_sizes, args.repetitions, args.min_time) if args.mc_sizes else ([], [])
     errors += mc_errors
     mc = {}
@@ -374,6 +683,7 @@ def main() -> None:
     npy_mc = {} if peer_mc is None else {r["size"]: r for r in peer_mc["results"]}
     memory = run_memory(exe_mc, args.memory_draws) if args.memory_draws else []
 
+    lap('monte_carlo')
     cens_report, cens, npy_cens, peer_cens = None, {}, {}, None
     if args.censored_sizes:
         exe_cens = build / "bin" / "wbe_bench_censored"
@@ -388,6 +698,7 @@ def main() -> None:
             peer_cens = run_peer_censored(data_dir, args.censored_sizes, ros_sizes, args.repetitions, args.min_time)
             npy_cens = {(r["stage"], r["size"]): r for r in peer_cens["results"]}
 
+    lap('censored')
     det_report, det, peer_det = None, {}, None
     if not args.no_detectors:
         exe_det = build / "bin" / "wbe_bench_detectors"
@@ -402,7 +713,29 @@ def main() -> None:
             peer_det, peer_det_errors = run_peer_detectors(det_dir, args.repetitions)
             errors += peer_det_errors
 
-    ctx = report.get("context", {})
+    lap('detectors')
+    io_reports, io, peer_io = [], {}, None
+    if args.io_sizes:
+        exe_io = build / "bin" / "wbe_bench_io"
+        if not exe_io.is_file():
+            fail(f"{exe_io} not found: build it first (`cmake --build {args.build} --target wbe_bench_io`), or pass --io-sizes")
+        io_dir = args.io_dir = out_path.parent / "io"
+        io_reports, io_errors = run_io(exe_io, io_dir, args.io_sizes, args.append_rows, args.repetitions)
+        errors += io_errors
+        for r in io_reports:
+            io.update(medians_by_run(r))
+        if not args.skip_numpy:
+            peer_io = run_peer_io(io_dir, args.io_sizes, args.repetitions)
+
+    lap('io')
+    e2e = None
+    if any((args.e2e_scales, args.scaling_sites, args.scaling_campaigns, args.scaling_draws, args.scaling_threads)):
+        e2e = e2e_bench.run(build, out_path.parent / "e2e", args.e2e_scales, args.scaling_sites, args.scaling_campaigns,
+                            args.scaling_draws, args.scaling_threads, args.e2e_draws, args.e2e_threads,
+                            args.scaling_draws_fixed, args.e2e_repetitions)
+
+    lap('e2e_and_scaling')
+    ctx = report.get("context") or next((r.get("context") for r in (io_reports or mc_reports) if r.get("context")), {})
     print()
     print(f"machine: {ctx.get('host_name', platform.node())}, {ctx.get('num_cpus', '?')} CPUs @ "
           f"{ctx.get('mhz_per_cpu', '?')} MHz, load avg {', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}")
@@ -436,7 +769,7 @@ def main() -> None:
               "of copy", "wbe cv", "2t speed-up")
     rows = []
     for stage in ("back_calculate", "copy"):
-        for n in SIZES:
+        for n in args.bc_sizes:
             w = wbe.get((stage, n))
             p = npy.get((stage, n))
             c = wbe.get(("copy", n))
@@ -520,19 +853,20 @@ def main() -> None:
 
     # Targets (design.md "Performance stance"): >= 3x numpy and >= 50% of copy bandwidth, both
     # judged at the largest size (10^7: arrays far beyond the private caches); 10^6 is shown too.
-    largest = max(SIZES)
-    kernel = {r["size"]: r for r in rows if r["stage"] == "back_calculate"}
-    at_largest = kernel[largest]
-    name = f"{largest:.0e}".replace("e+0", "e")
     verdicts = {}
-    if peer is not None:
-        v = at_largest["ratio_wbe_over_numpy"]
-        verdicts["ratio"] = {"target": f">= {TARGET_RATIO:g}x numpy at {name}", "value": v,
-                             "met": v is not None and v >= TARGET_RATIO,
-                             "also": {n: kernel[n]["ratio_wbe_over_numpy"] for n in SIZES if n >= 10**6 and n != largest}}
-    f = at_largest["fraction_of_copy_bandwidth"]
-    verdicts["copy_fraction"] = {"target": f">= {TARGET_COPY_FRACTION:.0%} of copy bandwidth at {name}", "value": f,
-                                 "met": f is not None and f >= TARGET_COPY_FRACTION}
+    if args.bc_sizes:
+        largest = max(args.bc_sizes)
+        kernel = {r["size"]: r for r in rows if r["stage"] == "back_calculate"}
+        at_largest = kernel[largest]
+        name = f"{largest:.0e}".replace("e+0", "e")
+        if peer is not None:
+            v = at_largest["ratio_wbe_over_numpy"]
+            verdicts["ratio"] = {"target": f">= {TARGET_RATIO:g}x numpy at {name}", "value": v,
+                                 "met": v is not None and v >= TARGET_RATIO,
+                                 "also": {n: kernel[n]["ratio_wbe_over_numpy"] for n in args.bc_sizes if n >= 10**6 and n != largest}}
+        f = at_largest["fraction_of_copy_bandwidth"]
+        verdicts["copy_fraction"] = {"target": f">= {TARGET_COPY_FRACTION:.0%} of copy bandwidth at {name}", "value": f,
+                                     "met": f is not None and f >= TARGET_COPY_FRACTION}
     if memory:
         print()
         print("peak memory (VmHWM of wbe_bench_mc --memory DRAWS): one site estimate, 1 plant x 7 days, daily (8 summarised\n"
@@ -597,6 +931,32 @@ def main() -> None:
             "value": growth, "met": growth <= TARGET_MEMORY_GROWTH, "unit": "%",
             "note": f"{slope:.3g} B per extra draw; kept path {8 * (1 + 7)} B per draw"}
 
+    # io (issue 9): the assay reader against pandas, the store against h5py, side by side.
+    io_rows = io_table(io, peer_io, args.io_sizes, args.append_rows)
+    if io_rows:
+        print_io_table(io_rows, peer_io, args)
+        for stage, target, why in (("csv_ingest", TARGET_CSV_RATIO, "pandas.read_csv"),
+                                   ("hdf5_write", TARGET_HDF5_RATIO, "h5py + fsync + rename"),
+                                   ("hdf5_read", TARGET_HDF5_RATIO, "h5py"),
+                                   ("hdf5_read_raw", TARGET_HDF5_RATIO, "h5py"),
+                                   ("hdf5_append", TARGET_HDF5_RATIO, "h5py copy + append + fsync + rename")):
+            both = {r["size"]: r["ratio"] for r in io_rows if r["stage"] == stage and r["ratio"] is not None}
+            if both:
+                big = max(both)
+                bname = f"{big:.0e}".replace("e+0", "e")
+                verdicts[f"{stage}_ratio"] = {"target": f">= {target:.2g}x {why}, {stage} at {bname}", "value": both[big],
+                                              "met": both[big] >= target, "unit": "x",
+                                              "also": {n: x for n, x in both.items() if n != big}}
+    if e2e is not None:
+        e2e_bench.print_tables(e2e)
+        big = next((r for r in e2e["e2e"] if r["scale"] == e2e_bench.TARGET_E2E_SCALE), None)
+        if big is not None:
+            verdicts["e2e"] = {"target": f"< {e2e_bench.TARGET_E2E_SECONDS:g} s, wbe run on {big['scale']}x the example city "
+                                         f"({big['draws']} draws, {big['threads']} threads)",
+                               "value": big["seconds"], "met": big["seconds"] < e2e_bench.TARGET_E2E_SECONDS, "unit": "s",
+                               "note": f"CPU {big['user_seconds'] + big['system_seconds']:.1f} s, peak RSS "
+                                       f"{big['peak_rss_kib'] / 1024:.0f} MiB"}
+
     print()
     for key, v in verdicts.items():
         if v["value"] is None:
@@ -608,6 +968,10 @@ def main() -> None:
         also = ", ".join(f"{f'{n:.0e}'.replace('e+0', 'e')}: {x:.2f}x" for n, x in v.get("also", {}).items() if x)
         note = f"   ({v['note']})" if v.get("note") else ""
         print(f"target {v['target']}: {state}" + (f"   [{also}]" if also else "") + note)
+    summary = build_summary(rows, io_rows, e2e, memory, verdicts, args)
+    print_summary(summary)
+    print(f"\nwall time of this run: {(dt.datetime.now() - started).total_seconds() / 60:.1f} min ("
+          + ", ".join(f"{k} {v / 60:.1f}" for k, v in durations.items()) + f"); load average {min(loads):.1f}-{max(loads):.1f} (1-minute, sampled after each part)")
     if errors:
         print("\nFAILED checks (these benchmarks were not timed):")
         for e in errors:
@@ -624,13 +988,20 @@ def main() -> None:
         "openblas_coretype": coretype,
         "numpy_version": peer and peer["numpy_version"],
         "machine": {k: ctx.get(k) for k in ("host_name", "num_cpus", "mhz_per_cpu", "caches", "load_avg")},
+        "seconds": (dt.datetime.now() - started).total_seconds(),
+        "part_seconds": durations,
+        "load_samples": loads,
+        "summary": summary,
         "rows": rows,
+        "io_rows": io_rows,
+        "e2e": e2e,
         "targets": verdicts,
         "errors": errors,
         "memory": memory,
         "raw": {"wbe_bench": report, "numpy": peer, "wbe_bench_mc": mc_reports, "numpy_mc": peer_mc,
                 "wbe_bench_censored": cens_report, "peer_censored": peer_cens,
-                "wbe_bench_detectors": det_report, "peer_detectors": peer_det},
+                "wbe_bench_detectors": det_report, "peer_detectors": peer_det,
+                "wbe_bench_io": io_reports, "peer_io": peer_io},
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(results, indent=2) + "\n")
