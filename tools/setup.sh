@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libfmt-dev libfast-float-dev libxxhash-dev
   python3-numpy python3-h5py python3-pytest python3-pandas python3-tables
   python3-matplotlib python3-hypothesis python3-yaml python3-statsmodels
+  clang-14 libclang-rt-14-dev   # make fuzz: clang and its libFuzzer/sanitizer runtimes (not pulled in by clang-14)
   chromium   # headless rendering of `wbe report` in tests/python/test_report.py
 )
 

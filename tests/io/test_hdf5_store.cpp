@@ -8,11 +8,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "test_support.hpp"
 #include "wbe/core/errors.hpp"
@@ -620,6 +624,35 @@ TEST(hdf5_store, a_table_claiming_more_rows_than_the_file_can_hold_is_refused) {
     // A chunked table with rows claimed but never written is still read when the file could hold them.
     reshape_table(path, "flags", {100});
     EXPECT_EQ(io::read_raw_table(path, "flags").rows, 100u);
+}
+
+// Found by tests/fuzz/fuzz_store: HDF5 1.10.8 accepts a compound member whose offset lies past
+// the end of its row, and its type conversion then reads freed memory. The readers check the
+// row type first. The damage: the offset of runs.n_daily (4 bytes after its name, padded to 8)
+// set to 4000.
+TEST(hdf5_store, a_column_outside_its_row_is_refused) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::string name("n_daily\0", 8);
+    const std::size_t at = bytes.find(name);
+    ASSERT_NE(at, std::string::npos);
+    ASSERT_EQ(bytes.find(name, at + 1), std::string::npos);
+    const std::uint32_t offset = 4000;
+    std::memcpy(bytes.data() + at + 8, &offset, 4);  // little-endian, as HDF5 writes it here
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+
+    const std::string start = path + ": table runs: column n_daily lies outside its ";
+    const std::string end = "-byte row (a damaged file?)";
+    for (const std::string& message : {raw_table_error_of(path, "runs"), store_error_of(path)}) {
+        EXPECT_EQ(message.substr(0, start.size()), start);
+        EXPECT_TRUE(message.ends_with(end)) << message;
+    }
 }
 
 // ---- generic tables -------------------------------------------------------------------------

@@ -253,6 +253,26 @@ TEST(model_library, set_overrides_in_a_temporary_folder) {
               dir.file("sets/named.yaml") + ":1:6: set = other: set name must match the file name");
 }
 
+// Found by tests/fuzz/fuzz_model_library_yaml: an override took any value, so a set could give an
+// excretion fraction of 5.39 that the residue file itself may not. It obeys the same rules.
+TEST(model_library, set_overrides_obey_the_rules_of_the_values_they_replace) {
+    const wbe::test::temp_dir dir("models");
+    write(dir.file("alpha.yaml"), alpha + "sorption_fraction: {value: 0.1, unit: \"1\", source: \"t\", evidence: confirmed}\n");
+    const auto override_with = [&](const std::string& key, const std::string& value) {
+        write(dir.file("sets/x.yaml"), "set: x\noverrides:\n  alpha:\n    " + key + ": {value: " + value +
+                                           ", unit: \"1\", source: \"s\", evidence: unconfirmed}\n");
+        return config_error_of(dir.path().string(), "x");
+    };
+    const std::string at = dir.file("sets/x.yaml") + ":4:";
+    EXPECT_EQ(override_with("drug.excretion_fraction", "5.39"), at + "38: drug.excretion_fraction = 5.39: excretion_fraction must be in (0, 1]");
+    EXPECT_EQ(override_with("drug.excretion_fraction", "0"), at + "38: drug.excretion_fraction = 0: excretion_fraction must be in (0, 1]");
+    EXPECT_EQ(override_with("sorption_fraction", "1"), at + "32: sorption_fraction = 1: sorption_fraction must be in [0, 1)");
+    EXPECT_EQ(override_with("molecular_weight", "-5"), at + "31: molecular_weight = -5: molecular_weight must be > 0");
+    EXPECT_EQ(override_with("drug.molecular_weight", "0"), at + "36: drug.molecular_weight = 0: drug.molecular_weight must be > 0");
+    EXPECT_EQ(override_with("drug.excretion_fraction", "1"), "<no error>");
+    EXPECT_EQ(override_with("plausible_max_consumption", "1e6"), "<no error>");
+}
+
 }  // namespace
 
 // ---- the population estimators' constants (models/population/constants.yaml) ------------------

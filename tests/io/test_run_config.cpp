@@ -212,6 +212,25 @@ TEST(run_config, batches_folder_without_csv) {
     EXPECT_EQ(error_of(path), path + ":5:12: batches = empty: folder holds no *.csv batch file");
 }
 
+// Found by tests/fuzz/fuzz_run_config_yaml: a path the system refuses (a name over 255 bytes)
+// threw std::filesystem::filesystem_error out of the reader (an "internal error" for the CLI).
+// Such a batch path stays a file name, whose reading at ingest says what is wrong; such a models
+// folder has no population constants, so venues get no screening index unless it is asked for.
+TEST(run_config, paths_the_system_refuses_are_not_internal_errors) {
+    const wbe::test::temp_dir dir("config");
+    const std::string name(300, 'a');
+    const std::string path = write(dir, "c.yaml", config("inputs:\n  batches: [" + name + "]\n"));
+    EXPECT_EQ(load_run_config(path).batches, std::vector<std::string>{dir.file(name)});
+
+    const std::string models = write(dir, "m.yaml", "store: s.h5\nmodels: {dir: " + name + "}\n");
+    EXPECT_FALSE(load_run_config(models).estimate.venue_screening.enabled);
+    const std::string asked = write(dir, "v.yaml", "store: s.h5\nmodels: {dir: " + name + "}\nvenues: {screening_index: true}\n");
+    EXPECT_EQ(error_of(asked), asked + ":3:27: screening_index = true: the screening index needs the population constants (" +
+                                   dir.file(name + "/population/constants.yaml") + ")");
+
+    EXPECT_THROW((void)wbe::io::load_model_set(root() + "/models", name), wbe::config_error);
+}
+
 TEST(run_config, missing_config_file) {
     const wbe::test::temp_dir dir("config");
     EXPECT_EQ(error_of(dir.file("none.yaml")), dir.file("none.yaml") + ": cannot open file: No such file or directory");

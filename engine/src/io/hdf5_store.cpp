@@ -129,17 +129,29 @@ void write_table(H5::H5File& file, const std::string& name, const std::vector<fi
     if (!rows.empty()) ds.write(buf.data(), type);
 }
 
-// A damaged or hostile file can claim any number of rows in a few bytes, and reading them would
-// allocate and fill that much memory. A store's table cannot: its rows are deflated, at most
-// 1032:1 (the format's limit), and at least 64 bytes wide (each holds a 64-byte id), so it has at
-// most 1032 × file size / 64 rows.
-void check_row_count(const std::string& path, const std::string& table, hsize_t rows, std::size_t file_row_size) {
+// A table's shape and row type are checked before anything is read, since a damaged or hostile
+// file can say anything (both found by tests/fuzz/fuzz_store):
+// - the row count: a few bytes can claim 2^50 rows, which reading would allocate and fill. A
+//   store's table cannot: its rows are deflated, at most 1032:1 (the format's limit), and at
+//   least 64 bytes wide (each holds a 64-byte id), so it has at most 1032 × file size / 64 rows;
+// - the columns: HDF5 1.10.8 does not check that a compound member lies inside its row, and its
+//   type conversion then reads outside its buffer.
+void check_table(const std::string& path, const std::string& table, hsize_t rows, const H5::CompType& type) {
+    const std::size_t row_size = type.getSize();
     std::error_code ec;
     const std::uintmax_t bytes = fs::file_size(path, ec);
-    const std::uintmax_t limit = ec ? 0 : bytes * 1032 / std::max<std::size_t>(file_row_size, 64);
+    const std::uintmax_t limit = ec ? 0 : bytes * 1032 / std::max<std::size_t>(row_size, 64);
     if (rows > limit)
         throw store_error(path + ": table " + table + " claims " + std::to_string(rows) +
                           " rows, more than a file of this size can hold (a damaged file?)");
+    const int members = type.getNmembers();
+    for (int m = 0; m < members; ++m) {
+        const std::size_t offset = type.getMemberOffset(static_cast<unsigned>(m));
+        const std::size_t width = type.getMemberDataType(static_cast<unsigned>(m)).getSize();
+        if (width > row_size || offset > row_size - width)
+            throw store_error(path + ": table " + table + ": column " + type.getMemberName(static_cast<unsigned>(m)) +
+                              " lies outside its " + std::to_string(row_size) + "-byte row (a damaged file?)");
+    }
 }
 
 template <class R>
@@ -154,7 +166,7 @@ std::vector<R> read_table(H5::H5File& file, const std::string& name, const std::
     // Read only the columns the file has (matched by name): a store of an older schema reads
     // with the newer columns left at their defaults.
     const H5::CompType file_type = ds.getCompType();
-    check_row_count(file.getFileName(), name, n, file_type.getSize());
+    check_table(file.getFileName(), name, n, file_type);
     std::vector<field<R>> present;
     for (const auto& f : fields)
         if (H5Tget_member_index(file_type.getId(), f.name.c_str()) >= 0) present.push_back(f);
@@ -563,7 +575,7 @@ raw_table read_raw_table(const std::string& path, const std::string& table) {
         // then the rows sliced into columns: a read per member would pass over the table once
         // per column.
         const H5::CompType file_type = ds.getCompType();
-        check_row_count(path, table, n, file_type.getSize());
+        check_table(path, table, n, file_type);
         const int members = file_type.getNmembers();
         struct member {
             std::size_t offset, width;

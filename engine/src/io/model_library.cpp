@@ -141,6 +141,16 @@ void apply_set(model_set& set, const std::string& path) {
                        "unknown or inapplicable parameter (allowed: molecular_weight, sorption_fraction, "
                        "in_sewer_half_life, plausible_max_consumption, drug.molecular_weight, drug.excretion_fraction, "
                        "drug.correction_factor, drug.dose; a drug key needs a drug block with that parameter)");
+            // An override obeys the rule of the value it replaces (read_residue, read_drug).
+            if (key == "sorption_fraction") {
+                if (!(v.value >= 0.0 && v.value < 1.0))
+                    y.fail(p->second["value"], key, p->second["value"].Scalar(), "sorption_fraction must be in [0, 1)");
+            } else if (key == "drug.excretion_fraction") {
+                if (!(v.value > 0.0 && v.value <= 1.0))
+                    y.fail(p->second["value"], key, p->second["value"].Scalar(), "excretion_fraction must be in (0, 1]");
+            } else if (key != "plausible_max_consumption") {
+                check_positive(y, p->second, key, v);
+            }
             *target = v;
         }
     }
@@ -171,7 +181,8 @@ model_set load_model_set(const std::string& dir, const std::string& set_name) {
     }
     if (set_name != "default") {
         const std::string path = set_path(dir, set_name);
-        if (!fs::exists(path))
+        std::error_code ec;  // a name the system refuses (over 255 bytes) is no such set either
+        if (!fs::exists(path, ec))
             throw_config_error({path, 0, 0}, "models.set", set_name, "no such model set (expected " + path + ")");
         apply_set(set, path);
     }

@@ -29,10 +29,15 @@ std::vector<std::string> expand_batches(const detail::yaml_reader& y, const YAML
     std::vector<std::string> out;
     for (const auto& e : entries) {
         const std::string p = resolve(base, e);
-        if (fs::is_directory(p)) {
+        // The error_code forms: a path the system refuses (a name over 255 bytes, a folder that
+        // cannot be listed) is a problem of this key, not an internal error (found by
+        // tests/fuzz/fuzz_run_config_yaml). One that is no folder is read as a file at ingest.
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) {
             std::vector<std::string> files;
-            for (const auto& f : fs::directory_iterator(p))
-                if (f.is_regular_file() && f.path().extension() == ".csv") files.push_back(f.path().string());
+            for (auto f = fs::directory_iterator(p, ec); !ec && f != fs::directory_iterator(); f.increment(ec))
+                if (f->is_regular_file(ec) && f->path().extension() == ".csv") files.push_back(f->path().string());
+            if (ec) y.fail(at, "batches", e, "cannot read the folder: " + ec.message());
             std::sort(files.begin(), files.end());
             if (files.empty()) y.fail(at, "batches", e, "folder holds no *.csv batch file");
             out.insert(out.end(), files.begin(), files.end());
@@ -406,7 +411,8 @@ run_config load_run_config_text(const std::string& text, const std::string& path
     }
     if (screening) {
         const std::string file = c.population_constants.empty() ? default_constants(c) : c.population_constants;
-        if (fs::exists(file)) {
+        std::error_code ec;
+        if (fs::exists(file, ec)) {
             if (c.population_constants.empty()) {
                 c.population_constants = file;
                 c.population.constants = load_population_constants(file);
