@@ -131,9 +131,9 @@ void write_table(H5::H5File& file, const std::string& name, const std::vector<fi
 
 // A table's shape and row type are checked before anything is read, since a damaged or hostile
 // file can say anything (both found by tests/fuzz/fuzz_store):
-// - the row count: a few bytes can claim 2^50 rows, which reading would allocate and fill. A
-//   store's table cannot: its rows are deflated, at most 1032:1 (the format's limit), and at
-//   least 64 bytes wide (each holds a 64-byte id), so it has at most 1032 × file size / 64 rows;
+// - the row count: a few bytes can claim trillions of rows, which reading would allocate and
+//   fill. A store's table cannot: its rows are deflated, at most 1032:1 (the format's limit), and
+//   at least 64 bytes wide (each holds a 64-byte id), so it has at most 1032 × file size / 64 rows;
 // - the columns: HDF5 1.10.8 does not check that a compound member lies inside its row, and its
 //   type conversion then reads outside its buffer.
 void check_table(const std::string& path, const std::string& table, hsize_t rows, const H5::CompType& type) {
