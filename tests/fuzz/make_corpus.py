@@ -8,7 +8,9 @@ them). Run it again after a format change; the seeds are small (a few KB) except
 
 The store corpus holds the frozen stores of tests/compat and three damaged ones (h5py). With
 --cli, it also gets two stores of the current schema written by that wbe: an empty one
-(`wbe init`) and the example city trimmed to a few rows (`wbe run`).
+(`wbe init`) and the example city trimmed to a few rows (`wbe run`). The seeds of store_content
+are not files but steering bytes: they are the merged corpus of a fuzzing run (`-merge=1`), not
+written here.
 """
 import argparse
 import pathlib
@@ -179,6 +181,8 @@ def models():
           "  nothing: {}\n")
     write(t, "constants.yaml", "# constants (tests/fuzz/fuzz_model_library_yaml.cpp)\n" +
           (ROOT / "models" / "population" / "constants.yaml").read_text(encoding="utf-8"))
+    write(t, "constants_list_key.yaml", "# constants\nper_capita_loads:\n  [COD, TP]: {value: 1, rsd: 0.1, unit: g/person/day,"
+          " source: s, evidence: confirmed}\ncotinine: {mg_per_cigarette: 3}\n")
     write(t, "bad_residue.yaml", "residue: methamphetamine\nname: M\naliases: [meth, METH]\n"
           "molecular_weight: {value: 0, unit: g/mol, source: '', evidence: maybe}\n"
           "drug: {name: d, molecular_weight: {value: 1, unit: g, source: s, evidence: confirmed},"

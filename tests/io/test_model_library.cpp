@@ -317,4 +317,7 @@ TEST(population_constants, errors_name_file_line_column) {
     EXPECT_EQ(error_of("cotinine:\n  mg_per_cigarette: {value: 0.14, unit: mg, source: \"x\", evidence: unconfirmed}\n"),
               ":2:3: population_rsd = \"\": required key is missing in cotinine");
     EXPECT_EQ(error_of("colour: red\n"), ":1:1: colour = \"\": unknown key in population constants (allowed: per_capita_loads, cotinine)");
+    // A key that is a list is no parameter (it threw yaml-cpp's bad conversion).
+    EXPECT_EQ(error_of("per_capita_loads:\n  [COD, TP]: " + ok + "\n"),
+              ":2:3: per_capita_loads = \"\": parameter must be one of NH4-N, COD, BOD5, TKN, TN, TP");
 }

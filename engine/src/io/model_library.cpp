@@ -197,7 +197,10 @@ population_constants load_population_constants(const std::string& path) {
     if (const YAML::Node loads = root["per_capita_loads"]) {
         if (!loads.IsMap()) y.fail(loads, "per_capita_loads", "", "per_capita_loads must be a map of parameter: {value, rsd, unit, source, evidence}");
         for (const auto& kv : loads) {
-            const std::string name = kv.first.as<std::string>();
+            // A key that is a list or map (`[a, b]: ...`) is no parameter name; `as<std::string>`
+            // threw yaml-cpp's bad conversion out of the reader here (found by review of
+            // tests/fuzz/fuzz_model_library_yaml).
+            const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
             if (!is_water_quality_parameter(name)) y.fail(kv.first, "per_capita_loads", name, water_quality_parameter_rule());
             const parameter p = read_parameter(y, kv.second, name);
             check_positive(y, kv.second, name, p);
