@@ -40,16 +40,18 @@ struct json {
     bool flag = false;
     double num = 0.0;
     std::string text;  // string value, or a number as written
-    std::vector<json> items;
-    std::vector<std::pair<std::string, json>> members;
+    std::vector<json> items;         // an array's items, or an object's values
+    std::vector<std::string> keys;   // an object's keys, keys[i] naming items[i]
+    // (Parallel vectors, not a vector of pair<string, json>: a pair of the still incomplete json
+    // does not compile with clang and libstdc++, and the sanitizer CI build is clang.)
 
     const json& operator[](std::string_view key) const {
-        for (const auto& [k, v] : members)
-            if (k == key) return v;
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return items[i];
         throw std::out_of_range("expected.json: no key \"" + std::string(key) + "\"");
     }
     const json& operator[](std::size_t i) const { return items.at(i); }
-    [[nodiscard]] std::size_t size() const { return type == kind::array ? items.size() : members.size(); }
+    [[nodiscard]] std::size_t size() const { return items.size(); }
     /// A number; the strings "inf" and "-inf" as ±infinity.
     [[nodiscard]] double number() const {
         if (type == kind::number) return num;
@@ -119,7 +121,8 @@ private:
             do {
                 std::string k = string_literal();
                 if (!eat(':')) fail("expected ':'");
-                v.members.emplace_back(std::move(k), value());
+                v.keys.push_back(std::move(k));
+                v.items.push_back(value());
             } while (eat(','));
             if (!eat('}')) fail("expected '}'");
         } else if (c == '[') {

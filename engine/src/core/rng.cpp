@@ -90,7 +90,9 @@ double normal(std::uint64_t key, std::uint64_t counter) noexcept {
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* (a known
 // false positive of the intrinsics, not of this code).
 #pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 namespace {
 
 // AVX-512 (F + DQ) pass 1 of normal_block, eight draws per step. Same words (the counter
