@@ -529,6 +529,101 @@ TEST(hdf5_store, rewriting_replaces_the_whole_store) {
     expect_same(read_store(path), c);
 }
 
+// ---- append ---------------------------------------------------------------------------------
+
+/// `base` with the rows of `more` added at the end of the appendable tables.
+store_contents appended(store_contents base, const io::store_rows& more) {
+    const auto add = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    add(base.batches, more.batches);
+    add(base.samples, more.samples);
+    add(base.sites, more.sites);
+    add(base.flows, more.flows);
+    add(base.water_quality, more.water_quality);
+    add(base.runs, more.runs);
+    return base;
+}
+
+/// Rows of every appendable table, different from tiny_contents' own.
+io::store_rows more_rows() {
+    const store_contents t = tiny_contents();
+    io::store_rows m;
+    m.batches = t.batches;
+    for (auto& b : m.batches) b.batch_id += "-B";
+    m.samples = t.samples;
+    for (auto& r : m.samples) {
+        r.sample_id += "-B";
+        r.batch_id += "-B";
+    }
+    m.sites = {t.sites.front()};
+    m.sites[0].id = "T-P9";
+    m.flows = t.flows;
+    for (auto& f : m.flows) f.day += 400;
+    m.water_quality = t.water_quality;
+    for (auto& w : m.water_quality) w.day += 400;
+    m.runs = t.runs;
+    for (auto& r : m.runs) r.run_id += 100;
+    return m;
+}
+
+TEST(hdf5_store, append_adds_rows_at_the_end_of_every_appendable_table_and_keeps_the_rest) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    const store_contents c = tiny_contents();
+    write_store(path, c);
+    const io::store_rows m = more_rows();
+    io::append_store(path, m);
+    expect_same(read_store(path), appended(c, m));
+    // Twice: a table appended to grows again (its chunked, unlimited layout is kept).
+    io::append_store(path, m);
+    expect_same(read_store(path), appended(appended(c, m), m));
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"s.h5"});  // no temporary left
+}
+
+TEST(hdf5_store, append_to_a_new_empty_store_and_to_nothing) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, {});  // `wbe init`: every table empty
+    const io::store_rows m = more_rows();
+    io::append_store(path, m);
+    expect_same(read_store(path), appended({}, m));
+    io::append_store(path, {});  // no rows: the store reads the same
+    expect_same(read_store(path), appended({}, m));
+}
+
+TEST(hdf5_store, append_sets_this_engines_version_and_keeps_the_other_attributes) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    io::append_store(path, more_rows());
+    EXPECT_EQ(read_int_attribute(path, "schema_version"), io::store_schema_version);
+    EXPECT_EQ(read_string_attribute(path, "engine_version"), std::string(engine_version));
+    EXPECT_EQ(read_string_attribute(path, "city"), "Testville");
+    EXPECT_EQ(read_store(path).estimates_model_set, "europe");
+}
+
+TEST(hdf5_store, append_refuses_an_older_schema_and_a_missing_store_and_leaves_the_file_unchanged) {
+    const test::temp_dir dir("store");
+    const std::string path = dir.file("s.h5");
+    write_store(path, tiny_contents());
+    set_int_attribute(path, "schema_version", 3);
+    const auto bytes = [&] {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string before = bytes();
+    try {
+        io::append_store(path, more_rows());
+        ADD_FAILURE() << "appending to a schema 3 store was accepted";
+    } catch (const store_error& e) {
+        EXPECT_NE(std::string(e.what()).find("schema version 3; appending needs version 4 (run `wbe migrate"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(bytes(), before);
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"s.h5"});
+    EXPECT_THROW(io::append_store(dir.file("none.h5"), more_rows()), store_error);
+    EXPECT_FALSE(fs::exists(dir.file("none.h5")));
+}
+
 // ---- errors ---------------------------------------------------------------------------------
 
 TEST(hdf5_store, newer_schema_version_is_refused) {

@@ -125,6 +125,65 @@ TEST(pipeline, the_same_content_under_another_name_is_recognised) {
     EXPECT_EQ(s.skipped, (std::vector<std::string>{"LS-2022Q1 (" + copy + ")"}));
 }
 
+// A plain ingest into an existing store appends its rows (io::append_store) instead of rewriting
+// the file; what it stores must be exactly what a rewrite stores.
+TEST(pipeline, ingesting_batch_by_batch_stores_what_one_ingest_of_all_stores) {
+    const test::temp_dir dir("pipeline");
+    const std::vector<std::string> all = context_for(dir.file("x.h5")).config.batches;
+    const std::string stepwise = dir.file("stepwise.h5"), at_once = dir.file("at_once.h5");
+    (void)pipeline::ingest(context_for(stepwise, {all.begin(), all.begin() + 5}));
+    const pipeline::ingest_summary s = pipeline::ingest(context_for(stepwise, {all.begin() + 5, all.end()}));
+    EXPECT_EQ(s.added.size(), 7u);
+    EXPECT_EQ(s.n_flows_updated, 0u);
+    (void)pipeline::ingest(context_for(at_once));
+    const io::store_contents a = io::read_store(stepwise), b = io::read_store(at_once);
+    ASSERT_EQ(a.batches.size(), b.batches.size());
+    for (std::size_t i = 0; i < a.batches.size(); ++i) {
+        EXPECT_EQ(a.batches[i].batch_id, b.batches[i].batch_id);
+        EXPECT_EQ(a.batches[i].content_hash, b.batches[i].content_hash);
+        EXPECT_EQ(a.batches[i].n_results, b.batches[i].n_results);
+    }
+    ASSERT_EQ(a.samples.size(), b.samples.size());
+    for (std::size_t i = 0; i < a.samples.size(); ++i) {
+        EXPECT_EQ(a.samples[i].sample_id, b.samples[i].sample_id);
+        EXPECT_EQ(a.samples[i].analyte, b.samples[i].analyte);
+        EXPECT_TRUE(a.samples[i].conc.value == b.samples[i].conc.value ||
+                    (std::isnan(a.samples[i].conc.value) && std::isnan(b.samples[i].conc.value)));
+    }
+    ASSERT_EQ(a.sites.size(), b.sites.size());
+    for (std::size_t i = 0; i < a.sites.size(); ++i) EXPECT_TRUE(io::stored_alike(a.sites[i], b.sites[i])) << a.sites[i].id;
+    ASSERT_EQ(a.flows.size(), b.flows.size());
+    EXPECT_EQ(a.city, b.city);
+    ASSERT_EQ(a.runs.size(), 2u);
+    EXPECT_EQ(a.runs[1].run_id, 2);
+    EXPECT_EQ(a.runs[1].summary, "7 batches added, 0 already stored");
+    // The appended store is a store like any other: estimates run on it.
+    EXPECT_GT(pipeline::estimate(context_for(stepwise)).core.n_daily, 0u);
+}
+
+// A changed site (here a population) is no append: the store is rewritten with the new row.
+TEST(pipeline, an_ingest_that_changes_a_site_rewrites_it) {
+    const test::temp_dir dir("pipeline");
+    const std::string store = dir.file("s.h5");
+    (void)pipeline::ingest(context_for(store));
+    std::string sites = bytes_of(root() + "/data/example/sites.yaml");
+    const auto at = sites.find("population: 160000");
+    ASSERT_NE(at, std::string::npos);
+    sites.replace(at, 18, "population: 161000");
+    const std::string changed = dir.file("sites.yaml");
+    std::ofstream(changed) << sites;
+    pipeline::context ctx = context_for(store);
+    ctx.config.sites = changed;
+    (void)pipeline::ingest(ctx);
+    const io::store_contents c = io::read_store(store);
+    std::size_t with_new = 0;
+    for (const auto& x : c.sites) with_new += x.population == 161000.0;
+    EXPECT_EQ(with_new, 1u);
+    EXPECT_EQ(c.sites.size(), 25u);
+    EXPECT_EQ(c.samples.size(), 8109u);
+    EXPECT_EQ(c.runs.size(), 2u);
+}
+
 TEST(pipeline, bad_batch_is_rejected_and_the_store_bytes_are_unchanged) {
     const test::temp_dir dir("pipeline");
     const std::string store = dir.file("s.h5");
@@ -277,14 +336,18 @@ void expect_lineage_is_complete(const io::store_contents& c) {
         return lineage[std::make_tuple(e.scope, e.id, e.campaign, e.analyte)];
     };
     for (const auto& e : c.campaigns)
-        if (e.n_samples > 0) EXPECT_FALSE(batches_of(e).empty()) << e.scope << " " << e.id << " " << e.campaign << " " << e.analyte;
+        if (e.n_samples > 0) {
+            EXPECT_FALSE(batches_of(e).empty()) << e.scope << " " << e.id << " " << e.campaign << " " << e.analyte;
+        }
     // A site estimate rests exactly on the batches of its own days.
     for (const auto& e : c.campaigns) {
         if (e.scope != "site" || e.n_samples == 0) continue;
         std::set<std::string> days;
         for (const auto& d : c.daily)
             if (d.site_id == e.id && d.campaign == e.campaign && d.analyte == e.analyte) days.insert(d.batch_id);
-        if (!days.empty()) EXPECT_EQ(batches_of(e), days) << e.id << " " << e.campaign << " " << e.analyte;
+        if (!days.empty()) {
+            EXPECT_EQ(batches_of(e), days) << e.id << " " << e.campaign << " " << e.analyte;
+        }
     }
     ASSERT_GT(c.estimates_run_id, 0);
     const io::run_record* run = nullptr;
@@ -332,7 +395,9 @@ TEST(pipeline, every_estimate_and_flag_is_traceable_to_its_batches_and_run) {
     for (const auto& b : after.batches)
         if (b.batch_id == "LS-2022Q1" && b.status == "active") new_hash = b.content_hash;
     for (const auto& d : after.daily)
-        if (d.batch_id == "LS-2022Q1") EXPECT_EQ(d.batch_hash, new_hash);
+        if (d.batch_id == "LS-2022Q1") {
+            EXPECT_EQ(d.batch_hash, new_hash);
+        }
 }
 
 TEST(pipeline, ingest_refuses_a_locked_store) {

@@ -109,24 +109,66 @@ H5::CompType make_type(const std::vector<field<R>>& fields, std::vector<std::siz
     return t;
 }
 
+// Rows packed into the compound layout of `fields` (the buffer HDF5 writes from).
+template <class R>
+std::vector<char> pack_rows(const std::vector<field<R>>& fields, const std::vector<std::size_t>& off, std::size_t row_size,
+                            const std::vector<R>& rows) {
+    std::vector<char> buf(rows.size() * row_size, 0);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[r], buf.data() + r * row_size + off[i]);
+    return buf;
+}
+
+// Chunks of ~64 KiB whatever the table holds now: a table grows by appends (append_store), and
+// its chunk size is fixed when it is created — an empty table of a new store must not get
+// one-row chunks.
+hsize_t chunk_rows(std::size_t row_size) { return std::max<hsize_t>(1, (1u << 16) / row_size); }
+
 template <class R>
 void write_table(H5::H5File& file, const std::string& name, const std::vector<field<R>>& fields, const std::vector<R>& rows) {
     std::vector<std::size_t> off;
     const H5::CompType type = make_type(fields, off);
     const std::size_t row_size = type.getSize();
-    std::vector<char> buf(rows.size() * row_size, 0);
-    for (std::size_t r = 0; r < rows.size(); ++r)
-        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[r], buf.data() + r * row_size + off[i]);
+    const std::vector<char> buf = pack_rows(fields, off, row_size, rows);
     const hsize_t dims[1] = {rows.size()};
     const hsize_t maxdims[1] = {H5S_UNLIMITED};
     const H5::DataSpace space(1, dims, maxdims);
     H5::DSetCreatPropList plist;
-    const hsize_t chunk[1] = {std::max<hsize_t>(1, std::min<hsize_t>(rows.size(), std::max<hsize_t>(1, (1u << 16) / row_size)))};
+    const hsize_t chunk[1] = {chunk_rows(row_size)};
     plist.setChunk(1, chunk);
     plist.setShuffle();
     plist.setDeflate(4);
     H5::DataSet ds = file.createDataSet(name, type, space, plist);
     if (!rows.empty()) ds.write(buf.data(), type);
+}
+
+// Adds rows at the end of an existing table, in place. The table must have exactly the columns
+// this engine writes (it has, in a store of the current schema).
+template <class R>
+void append_table(H5::H5File& file, const std::string& name, const std::vector<field<R>>& fields, const std::vector<R>& rows) {
+    if (rows.empty()) return;
+    std::vector<std::size_t> off;
+    const H5::CompType type = make_type(fields, off);
+    if (!H5Lexists(file.getId(), name.c_str(), H5P_DEFAULT))
+        throw store_error(file.getFileName() + ": table " + name + " is missing; cannot append to it");
+    H5::DataSet ds = file.openDataSet(name);
+    if (!(ds.getCompType() == type))
+        throw store_error(file.getFileName() + ": table " + name + " does not have this engine's columns; cannot append to it");
+    hsize_t n = 0;
+    {
+        const H5::DataSpace space = ds.getSpace();
+        if (space.getSimpleExtentNdims() != 1) throw store_error(file.getFileName() + ": table " + name + " is not 1-D");
+        space.getSimpleExtentDims(&n);
+    }
+    const std::vector<char> buf = pack_rows(fields, off, type.getSize(), rows);
+    const hsize_t total[1] = {n + rows.size()};
+    ds.extend(total);
+    H5::DataSpace target = ds.getSpace();
+    const hsize_t start[1] = {n};
+    const hsize_t count[1] = {rows.size()};
+    target.selectHyperslab(H5S_SELECT_SET, count, start);
+    const H5::DataSpace source(1, count);
+    ds.write(buf.data(), type, source, target);
 }
 
 // A table's shape and row type are checked before anything is read, since a damaged or hostile
@@ -638,53 +680,43 @@ raw_table read_raw_table(const std::string& path, const std::string& table) {
     return out;
 }
 
-void write_store(const std::string& path, const store_contents& c) {
-    quiet_hdf5();
+namespace {
+
+// `<store>.tmp-<pid>`: where a write prepares the new store before replacing the old one.
+std::string temporary_beside(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
+
+void create_folder_of(const std::string& path) {
     const fs::path target(path);
-    if (!target.parent_path().empty()) {
-        std::error_code ec;
-        fs::create_directories(target.parent_path(), ec);
-        if (ec) throw store_error(path + ": cannot create the store's folder: " + ec.message());
-    }
-    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    if (target.parent_path().empty()) return;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw store_error(path + ": cannot create the store's folder: " + ec.message());
+}
+
+// The last step of every write: the finished temporary file is flushed to disk and renamed over
+// the store (atomic: a reader sees the old or the new file), then the folder entry is flushed.
+void replace_store(const std::string& tmp, const std::string& path) {
+    const fs::path target(path);
+    fsync_path(tmp, false);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw store_error(path + ": cannot replace the store: " + std::strerror(errno));
+    fsync_path(target.parent_path().empty() ? std::string(".") : target.parent_path().string(), true);
+    // Temporary files of writers that were killed before their rename: the caller holds the
+    // store lock, so no other writer is active and every `<store>.tmp-<pid>` left is stale.
+    const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    const std::string prefix = target.filename().string() + ".tmp-";
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove(e.path(), ec);
+}
+
+// Runs `write` on the temporary file, then replaces the store with it; on any failure the
+// temporary goes and the store is untouched.
+template <class Write>
+void write_via_temporary(const std::string& path, Write&& write) {
+    const std::string tmp = temporary_beside(path);
     try {
-        {
-            H5::H5File f(tmp, H5F_ACC_TRUNC);
-            const int version = store_schema_version;
-            f.createAttribute("schema_version", H5::PredType::NATIVE_INT, H5::DataSpace(H5S_SCALAR))
-                .write(H5::PredType::NATIVE_INT, &version);
-            write_string_attr(f, "engine_version", engine_version);
-            write_string_attr(f, "city", c.city);
-            write_string_attr(f, "estimates_model_set", c.estimates_model_set);
-            f.createAttribute("estimates_run_id", H5::PredType::NATIVE_INT64, H5::DataSpace(H5S_SCALAR))
-                .write(H5::PredType::NATIVE_INT64, &c.estimates_run_id);
-            write_table(f, "batches", batch_fields(), c.batches);
-            write_table(f, "samples", sample_fields(), c.samples);
-            write_table(f, "sites", site_fields(), c.sites);
-            write_table(f, "flows", flow_fields(), c.flows);
-            write_table(f, "water_quality", water_quality_fields(), c.water_quality);
-            write_table(f, "estimates_daily", daily_fields(c.estimates_model_set, c.estimates_run_id), c.daily);
-            write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set, c.estimates_run_id), c.campaigns);
-            write_table(f, "campaign_batches", campaign_batch_fields(), c.campaign_batches);
-            write_table(f, "populations", population_fields(), c.populations);
-            write_table(f, "summaries", summary_fields(), c.summaries);
-            write_table(f, "detections", detection_fields(), c.detections);
-            write_table(f, "flags", flag_fields(), c.flags);
-            write_table(f, "flag_history", flag_fields(), c.flag_history);
-            write_table(f, "runs", run_fields(), c.runs);
-            f.flush(H5F_SCOPE_GLOBAL);
-        }
-        fsync_path(tmp, false);
-        if (std::rename(tmp.c_str(), path.c_str()) != 0)
-            throw store_error(path + ": cannot replace the store: " + std::strerror(errno));
-        fsync_path(target.parent_path().empty() ? std::string(".") : target.parent_path().string(), true);
-        // Temporary files of writers that were killed before their rename: the caller holds the
-        // store lock, so no other writer is active and every `<store>.tmp-<pid>` left is stale.
-        const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-        const std::string prefix = target.filename().string() + ".tmp-";
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(dir, ec))
-            if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove(e.path(), ec);
+        write(tmp);
+        replace_store(tmp, path);
     } catch (const H5::Exception& e) {
         std::error_code ec;
         fs::remove(tmp, ec);
@@ -694,6 +726,73 @@ void write_store(const std::string& path, const store_contents& c) {
         fs::remove(tmp, ec);
         throw;
     }
+}
+
+}  // namespace
+
+void write_store(const std::string& path, const store_contents& c) {
+    quiet_hdf5();
+    create_folder_of(path);
+    write_via_temporary(path, [&](const std::string& tmp) {
+        H5::H5File f(tmp, H5F_ACC_TRUNC);
+        const int version = store_schema_version;
+        f.createAttribute("schema_version", H5::PredType::NATIVE_INT, H5::DataSpace(H5S_SCALAR))
+            .write(H5::PredType::NATIVE_INT, &version);
+        write_string_attr(f, "engine_version", engine_version);
+        write_string_attr(f, "city", c.city);
+        write_string_attr(f, "estimates_model_set", c.estimates_model_set);
+        f.createAttribute("estimates_run_id", H5::PredType::NATIVE_INT64, H5::DataSpace(H5S_SCALAR))
+            .write(H5::PredType::NATIVE_INT64, &c.estimates_run_id);
+        write_table(f, "batches", batch_fields(), c.batches);
+        write_table(f, "samples", sample_fields(), c.samples);
+        write_table(f, "sites", site_fields(), c.sites);
+        write_table(f, "flows", flow_fields(), c.flows);
+        write_table(f, "water_quality", water_quality_fields(), c.water_quality);
+        write_table(f, "estimates_daily", daily_fields(c.estimates_model_set, c.estimates_run_id), c.daily);
+        write_table(f, "estimates_campaign", campaign_fields(c.estimates_model_set, c.estimates_run_id), c.campaigns);
+        write_table(f, "campaign_batches", campaign_batch_fields(), c.campaign_batches);
+        write_table(f, "populations", population_fields(), c.populations);
+        write_table(f, "summaries", summary_fields(), c.summaries);
+        write_table(f, "detections", detection_fields(), c.detections);
+        write_table(f, "flags", flag_fields(), c.flags);
+        write_table(f, "flag_history", flag_fields(), c.flag_history);
+        write_table(f, "runs", run_fields(), c.runs);
+        f.flush(H5F_SCOPE_GLOBAL);
+    });
+}
+
+bool stored_alike(const site& a, const site& b) {
+    const auto& fields = site_fields();
+    std::vector<std::size_t> off;
+    const H5::CompType type = make_type(fields, off);
+    return pack_rows(fields, off, type.getSize(), std::vector<site>{a}) == pack_rows(fields, off, type.getSize(), std::vector<site>{b});
+}
+
+void append_store(const std::string& path, const store_rows& rows) {
+    quiet_hdf5();
+    if (!fs::exists(path)) throw store_error(path + ": no store here to append to");
+    if (H5::H5File::isHdf5(path) <= 0) throw store_error(path + ": not an HDF5 file (is it a wbe store?)");
+    write_via_temporary(path, [&](const std::string& tmp) {
+        // The file's bytes as they are (no decompression), then the rows appended in place.
+        std::error_code ec;
+        fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
+        if (ec) throw store_error(path + ": cannot copy the store to " + tmp + ": " + ec.message());
+        H5::H5File f(tmp, H5F_ACC_RDWR);
+        int version = 0;
+        if (f.attrExists("schema_version")) f.openAttribute("schema_version").read(H5::PredType::NATIVE_INT, &version);
+        if (version != store_schema_version)
+            throw store_error(path + ": store has schema version " + std::to_string(version) + "; appending needs version " +
+                              std::to_string(store_schema_version) + " (run `wbe migrate " + path + "`)");
+        append_table(f, "batches", batch_fields(), rows.batches);
+        append_table(f, "samples", sample_fields(), rows.samples);
+        append_table(f, "sites", site_fields(), rows.sites);
+        append_table(f, "flows", flow_fields(), rows.flows);
+        append_table(f, "water_quality", water_quality_fields(), rows.water_quality);
+        append_table(f, "runs", run_fields(), rows.runs);
+        if (f.attrExists("engine_version")) f.removeAttr("engine_version");
+        write_string_attr(f, "engine_version", engine_version);
+        f.flush(H5F_SCOPE_GLOBAL);
+    });
 }
 
 }  // namespace wbe::io

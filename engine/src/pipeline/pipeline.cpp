@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -374,9 +375,50 @@ context make_context(io::run_config config, const overrides& o) {
     return ctx;
 }
 
+namespace {
+
+// What a store held before an ingest changed it in memory: enough to tell whether the ingest
+// only added rows at the end of the appendable tables (then append_store writes just those).
+struct ingest_start {
+    bool existed = false;
+    std::string city;
+    std::vector<site> sites;
+    std::size_t batches = 0, samples = 0, flows = 0, water_quality = 0, runs = 0;
+};
+
+ingest_start remember(const io::store_contents& s, bool existed) {
+    return {existed, s.city, s.sites, s.batches.size(), s.samples.size(), s.flows.size(), s.water_quality.size(), s.runs.size()};
+}
+
+template <class R>
+std::vector<R> rows_after(const std::vector<R>& rows, std::size_t n) {
+    return {rows.begin() + static_cast<std::ptrdiff_t>(n), rows.end()};
+}
+
+// The rows an ingest added, when adding rows is all it did: no batch superseded (its samples
+// left and its record changed), no flow, water-quality value, site or city replaced.
+std::optional<io::store_rows> only_added(const io::store_contents& now, const ingest_start& was, const ingest_summary& s) {
+    if (!was.existed || !s.superseded.empty() || s.n_flows_updated > 0 || s.n_water_quality_updated > 0 || now.city != was.city)
+        return std::nullopt;
+    for (std::size_t i = 0; i < was.sites.size(); ++i)
+        if (!io::stored_alike(now.sites[i], was.sites[i])) return std::nullopt;
+    io::store_rows r;
+    r.batches = rows_after(now.batches, was.batches);
+    r.samples = rows_after(now.samples, was.samples);
+    r.sites = rows_after(now.sites, was.sites.size());
+    r.flows = rows_after(now.flows, was.flows);
+    r.water_quality = rows_after(now.water_quality, was.water_quality);
+    r.runs = rows_after(now.runs, was.runs);
+    return r;
+}
+
+}  // namespace
+
 ingest_summary ingest(const context& ctx) {
     const io::store_lock lock(ctx.config.store);
+    const bool existed = io::store_exists(ctx.config.store);
     io::store_contents store = read_or_empty(ctx.config.store);
+    const ingest_start start = remember(store, existed);
     ingest_summary s = ingest_into(store, ctx);
     io::run_record r = make_run(store, ctx, "ingest");
     // The stored estimates and flags rest on superseded results: recompute them now, in the same
@@ -389,7 +431,10 @@ ingest_summary ingest(const context& ctx) {
     r.summary = std::to_string(s.added.size()) + " batches added, " + std::to_string(s.skipped.size()) + " already stored";
     if (!s.superseded.empty()) r.summary += ", superseded: " + join(s.superseded, ",") + " (" + ctx.reason + ")";
     store.runs.push_back(r);
-    io::write_store(ctx.config.store, store);
+    // A plain ingest appends to the file (a copy of its bytes plus the new rows); anything else
+    // rewrites it. Both replace the store atomically.
+    if (const auto added = only_added(store, start, s)) io::append_store(ctx.config.store, *added);
+    else io::write_store(ctx.config.store, store);
     return s;
 }
 

@@ -8,9 +8,10 @@
 /// estimates_campaign, campaign_batches, populations, summaries, detections, flags, flag_history, runs. Units are canonical (ng/L, m³/day, mg/day, mg/day/1000
 /// inh); column lists are in data/README.md and README.md.
 ///
-/// Writing is whole-file and atomic: the new content goes to a temporary file beside the
-/// store, is flushed to disk, and replaces the store by rename(2). A reader therefore sees the
-/// old or the new store, never a torn one, and a failed or killed write leaves the old store.
+/// Writing is atomic: the new file is prepared as a temporary file beside the store (written
+/// whole by write_store, or a copy of the store's bytes with rows appended by append_store), is
+/// flushed to disk, and replaces the store by rename(2). A reader therefore sees the old or the
+/// new store, never a torn one, and a failed or killed write leaves the old store.
 /// Writers hold an exclusive lock (`<store>.lock`, flock) for the whole read-modify-write.
 
 #include <cstdint>
@@ -124,6 +125,29 @@ private:
 [[nodiscard]] store_contents read_store(const std::string& path);
 /// Writes a whole store atomically (temporary file + fsync + rename).
 void write_store(const std::string& path, const store_contents& contents);
+
+/// Rows to add at the end of a store's tables (append_store). The other tables cannot grow this
+/// way: their rows are recomputed as a whole (estimates, flags) or not ingested.
+struct store_rows {
+    std::vector<batch_record> batches;
+    std::vector<assay_result> samples;
+    std::vector<site> sites;
+    std::vector<flow_record> flows;
+    std::vector<water_quality_record> water_quality;
+    std::vector<run_record> runs;
+};
+
+/// Adds rows at the end of an existing store's tables, atomically like write_store: the file's
+/// bytes are copied to the temporary file beside the store (nothing is decompressed), the rows
+/// are appended there in place, and the copy is flushed and renamed over the store. Its cost is
+/// a file copy plus the new rows, not a rewrite of every row. The store must be of this engine's
+/// schema (store_error otherwise, naming `wbe migrate`); every other row and attribute stays as
+/// it is, except `engine_version`, which becomes this engine's.
+void append_store(const std::string& path, const store_rows& rows);
+
+/// Whether two sites are the same row once stored (every stored column byte for byte): a site
+/// re-read from a sites file that is stored_alike needs no rewrite of the table.
+[[nodiscard]] bool stored_alike(const site& a, const site& b);
 [[nodiscard]] bool store_exists(const std::string& path);
 
 /// One column of a stored table, whatever its type.
