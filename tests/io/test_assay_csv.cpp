@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -166,6 +170,223 @@ TEST(assay_csv, bom_and_crlf_are_accepted) {
     const assay_batch b = parse(text);
     ASSERT_EQ(b.results.size(), 1u);
     EXPECT_EQ(b.results[0].batch_id, "B1");
+}
+
+// ---- encoding --------------------------------------------------------------------------------
+
+// The reader steps over 32-byte blocks of plain ASCII and decodes only blocks with a high bit
+// or a NUL; the rule must not depend on where a sequence falls relative to those blocks.
+
+const std::string header_notes = "batch_id,sample_id,site_id,sample_date,analyte,value,unit,qualifier,lod,loq,notes\n";
+const std::string row_notes = "B1,S1,S-01,2024-02-14,methamphetamine,172,ng/L,,0.5,1.5,";
+
+TEST(assay_csv, utf8_sequences_are_accepted_at_every_offset) {
+    for (const std::string seq : {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC2\x80\xDF\xBF\xEF\xBF\xBF"}) {
+        for (std::size_t pad = 0; pad < 70; ++pad) {
+            const std::string notes = std::string(pad, 'x') + seq + std::string(pad % 5, 'y');
+            SCOPED_TRACE(testing::Message() << "pad " << pad << " sequence of " << seq.size() << " bytes");
+            const assay_batch b = parse(header_notes + row_notes + notes + "\n");
+            ASSERT_EQ(b.results.size(), 1u);
+            EXPECT_EQ(b.results[0].notes, notes);
+        }
+    }
+}
+
+TEST(assay_csv, broken_utf8_is_refused_at_its_first_byte_at_every_offset) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"\x80", "0x80"},                // a continuation byte without a lead
+        {"\xE9t\xC3\xA9", "0xE9"},       // Latin-1 é before a valid one
+        {"\xC3(", "0xC3"},               // lead without its continuation
+        {"\xE2\x82", "0xE2"},            // truncated 3-byte sequence (then the line break)
+        {"\xF0\x9F\x98", "0xF0"},        // truncated 4-byte sequence
+        {"\xC0\xAF", "0xC0"},            // overlong 2-byte form
+        {"\xC1\xBF", "0xC1"},            // overlong 2-byte form
+        {"\xF8\x88\x80\x80\x80", "0xF8"},  // 5-byte form
+        {"\xFF", "0xFF"},
+    };
+    for (const auto& [seq, byte] : cases) {
+        for (std::size_t pad = 0; pad < 70; ++pad) {
+            SCOPED_TRACE(testing::Message() << "pad " << pad << " byte " << byte);
+            EXPECT_EQ(problems(header_notes + row_notes + std::string(pad, 'x') + seq + "\n" + row_notes + "\n"),
+                      (std::vector<std::string>{"b.csv:2:11: text is not UTF-8 (byte " + byte + "); save the file as UTF-8"}));
+        }
+    }
+}
+
+TEST(assay_csv, truncated_sequence_at_the_end_of_the_file) {
+    for (std::size_t pad = 0; pad < 40; ++pad) {
+        SCOPED_TRACE(pad);
+        EXPECT_EQ(problems(header_notes + row_notes + std::string(pad, 'x') + "\xE2\x82"),
+                  (std::vector<std::string>{"b.csv:2:11: text is not UTF-8 (byte 0xE2); save the file as UTF-8"}));
+    }
+}
+
+TEST(assay_csv, nul_byte_is_refused_at_every_offset) {
+    for (std::size_t pad = 0; pad < 70; ++pad) {
+        SCOPED_TRACE(pad);
+        EXPECT_EQ(problems(header_notes + row_notes + std::string(pad, 'x') + std::string(1, '\0') + "\n"),
+                  (std::vector<std::string>{"b.csv:2:11: NUL byte in the text (a binary file?)"}));
+    }
+}
+
+// The position counts fields as the CSV reader does: a comma inside quotes is not a separator,
+// and a line break inside quotes starts a new line but keeps the field.
+TEST(assay_csv, encoding_problem_position_follows_quoting) {
+    const std::string h = "batch_id,sample_id,site_id,sample_date,analyte,value,unit,qualifier,lod,loq,sample_type,notes\n";
+    EXPECT_EQ(problems(h + row_notes + "\"grab, 24 h\",\"rain,\nstorm \xE9t\xE9\"\n"),
+              (std::vector<std::string>{"b.csv:3:12: text is not UTF-8 (byte 0xE9); save the file as UTF-8"}));
+    EXPECT_EQ(problems(h + row_notes + "\"say \"\"hi\"\", then\",x\n" + std::string(40, 'z') + ",\xA0\n"),
+              (std::vector<std::string>{"b.csv:3:2: text is not UTF-8 (byte 0xA0); save the file as UTF-8"}));
+}
+
+// The check is structural, as it has always been: lead byte, number of continuation bytes,
+// no overlong 2-byte form. Overlong 3- and 4-byte forms, UTF-16 surrogates and code points
+// past U+10FFFF pass it (this pins today's rule; tightening it would refuse files read so far).
+TEST(assay_csv, utf8_check_is_structural) {
+    for (const std::string seq : {"\xE0\x80\xAF", "\xED\xA0\x80", "\xF0\x80\x80\xAF", "\xF4\x90\x80\x80", "\xF7\xBF\xBF\xBF"}) {
+        const assay_batch b = parse(header_notes + row_notes + std::string(33, 'x') + seq + "\n");
+        ASSERT_EQ(b.results.size(), 1u);
+        EXPECT_EQ(b.results[0].notes, std::string(33, 'x') + seq);
+    }
+}
+
+/// The encoding rule written plainly, a byte at a time (what the reader did before its ASCII
+/// fast path): the first problem as a diagnostic line, or "" when the text passes.
+std::string encoding_problem_bytewise(const std::string& text) {
+    if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF')))
+        return "b.csv:1:1: file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8";
+    std::size_t line = 1, column = 1;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (ok && len == 2) ok = c >= 0xC2;
+        const std::string at = "b.csv:" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+        if (!ok) {
+            char byte[8];
+            std::snprintf(byte, sizeof byte, "0x%02X", c);
+            return at + "text is not UTF-8 (byte " + byte + "); save the file as UTF-8";
+        }
+        if (c == 0) return at + "NUL byte in the text (a binary file?)";
+        if (c == '"') quoted = !quoted;
+        else if (c == ',' && !quoted) ++column;
+        else if (c == '\n') {
+            ++line;
+            if (!quoted) column = 1;
+        }
+        i += len;
+    }
+    return "";
+}
+
+TEST(assay_csv, utf8_check_agrees_with_the_bytewise_rule_on_random_text) {
+    const std::string pieces[] = {
+        ",", "\"", "\n", "\r\n", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xE0\x80\x80",
+        "\x80", "\xBF", "\xC0", "\xC1\x81", "\xC2", "\xDF", "\xE2\x82", "\xEF", "\xF0\x9F\x98", "\xF4\x90\x80\x80",
+        "\xF5\x80\x80\x80", "\xF8", "\xFF", std::string(1, '\0'), "\xFE\xFF", "\xFF\xFE"};
+    std::mt19937 g(20240214);
+    std::uniform_int_distribution<int> run(0, 45), pick(0, static_cast<int>(std::size(pieces)) - 1), coin(0, 9);
+    int refused = 0;
+    for (int t = 0; t < 3000; ++t) {
+        std::string text = coin(g) < 5 ? header_notes + row_notes : std::string();
+        const int parts = coin(g) + 1;
+        for (int p = 0; p < parts; ++p) {
+            text += std::string(static_cast<std::size_t>(run(g)), static_cast<char>('a' + p));
+            if (coin(g) < 7) text += pieces[pick(g)];
+        }
+        const std::string expected = encoding_problem_bytewise(text);
+        const std::vector<std::string> got = problems(text);
+        SCOPED_TRACE(testing::Message() << "text #" << t << " of " << text.size() << " bytes");
+        if (!expected.empty()) {
+            ++refused;
+            EXPECT_EQ(got, std::vector<std::string>{expected});
+        } else {
+            for (const auto& d : got) {
+                EXPECT_EQ(d.find("UTF-8"), std::string::npos) << d;
+                EXPECT_EQ(d.find("NUL byte"), std::string::npos) << d;
+            }
+        }
+    }
+    EXPECT_GT(refused, 300);   // both outcomes are well represented
+    EXPECT_LT(refused, 2900);
+}
+
+// ---- quoting in rows ------------------------------------------------------------------------
+
+TEST(assay_csv, quoted_fields_with_commas_quotes_and_line_breaks) {
+    const std::string h = "batch_id,sample_id,site_id,sample_date,analyte,value,unit,qualifier,lod,loq,sample_type,notes\r\n";
+    const std::string text = h + "\"B1\",S1,S-01,2024-02-14,\"3,4-methylenedioxymethamphetamine\",2.0,ng/L,,0.5,1.5,grab,"
+                                 "\"said \"\"late\"\", then\r\nrain, storm\"\r\n" +
+                             "B1,S1,S-01,2024-02-14,ketamine,\" 14.2 \",ng/L,,0.3,1.0,\"\",\"\"\"\"\r\n" +
+                             "B1,S1,S-01,2024-02-14,codeine,-1,ng/L,,0.3,1.0,,\r\n";
+    EXPECT_EQ(problems(text), (std::vector<std::string>{"b.csv:5:6: value = -1: value must be >= 0"}));
+    const assay_batch b = parse(text.substr(0, text.rfind("B1,S1,S-01,2024-02-14,codeine")));
+    ASSERT_EQ(b.results.size(), 2u);
+    EXPECT_EQ(b.results[0].batch_id, "B1");
+    EXPECT_EQ(b.results[0].analyte, "mdma");
+    EXPECT_EQ(b.results[0].notes, "said \"late\", then\r\nrain, storm");
+    EXPECT_EQ(b.results[1].conc.value, 14.2);
+    EXPECT_EQ(b.results[1].sample_type, "");
+    EXPECT_EQ(b.results[1].notes, "\"");
+}
+
+// ---- checks across rows ---------------------------------------------------------------------
+
+TEST(assay_csv, duplicates_apart_name_the_first_line) {
+    EXPECT_EQ(problems(header + row_meth +                                         // line 2
+                       "B1,S2,S-02,2024-02-14,methamphetamine,11,ng/L,,0.5,1.5\n" +  // 3
+                       "B1,S1,S-01,2024-02-14,amphetamine,12,ng/L,,0.5,1.5\n" +      // 4
+                       "B1,S1,S-01,2024-02-14,Methamphetamine,13,ng/L,,0.5,1.5\n" +  // 5
+                       "B1,S2,S-02,2024-02-14,METH,14,ng/L,,0.5,1.5\n" +             // 6
+                       "B1,S1,S-01,2024-02-14,methamphetamine,15,ng/L,,0.5,1.5\n" +  // 7
+                       "B1,S1,S-01,2024-02-15,amphetamine,16,ng/L,,0.5,1.5\n"),      // 8
+              (std::vector<std::string>{
+                  "b.csv:5:5: sample_id, analyte = S1, Methamphetamine: duplicate row: the same sample and analyte are on line 2",
+                  "b.csv:6:5: sample_id, analyte = S2, METH: duplicate row: the same sample and analyte are on line 3",
+                  "b.csv:7:5: sample_id, analyte = S1, methamphetamine: duplicate row: the same sample and analyte are on line 2",
+                  "b.csv:8:5: sample_id, analyte = S1, amphetamine: duplicate row: the same sample and analyte are on line 4",
+                  "b.csv:8:2: sample_id = S1: sample has another site or date on line 2"}));
+}
+
+// Thousands of samples (the table of seen sample ids grows many times), rows of a sample not
+// next to each other; the duplicates at the end name lines from the start.
+TEST(assay_csv, duplicates_among_many_samples) {
+    std::string text = header;
+    const char* analytes[] = {"morphine", "codeine", "ketamine"};
+    for (const char* a : analytes)
+        for (int s = 0; s < 3000; ++s)
+            text += "B1,S" + std::to_string(s) + ",S-0" + std::to_string(1 + s % 2) + ",2024-02-14," + a + ",5,ng/L,,1,3\n";
+    EXPECT_EQ(parse(text).results.size(), 9000u);
+    // Lines: morphine of sample s is on line 2 + s, codeine on 3002 + s.
+    text += "B1,S0,S-01,2024-02-14,codeine,5,ng/L,,1,3\n";        // line 9002
+    text += "B1,S2999,S-02,2024-02-14,morphine,5,ng/L,,1,3\n";    // 9003
+    text += "B1,S1500,S-02,2024-02-14,cotinine,5,ng/L,,1,3\n";    // 9004: S1500 is at S-01
+    text += "B1,S1500x,S-02,2024-02-14,morphine,5,ng/L,,1,3\n";   // 9005: a new sample
+    EXPECT_EQ(problems(text),
+              (std::vector<std::string>{
+                  "b.csv:9002:5: sample_id, analyte = S0, codeine: duplicate row: the same sample and analyte are on line 3002",
+                  "b.csv:9003:5: sample_id, analyte = S2999, morphine: duplicate row: the same sample and analyte are on line 3001",
+                  "b.csv:9004:2: sample_id = S1500: sample has another site or date on line 1502"}));
+}
+
+// Analyte names, units and qualifiers are resolved once per spelling, up to a number of
+// spellings; past that every row is resolved afresh, with the same answers.
+TEST(assay_csv, many_spellings_resolve_like_few) {
+    std::string text = header;
+    const std::string spellings[] = {"morphine", "Morphine", "MORPHINE", "mOrphine", "moRphine", "morPhine", "morpHine",
+                                     "morphIne", "morphiNe", "morphinE", "MOrphine", "MoRphine", "MorPhine", "MorpHine",
+                                     "MorphIne", "MorphiNe", "MorphinE", "MORphine", "MoRPhine", "MorPHine"};
+    int s = 0;
+    for (const auto& a : spellings) text += "B1,S" + std::to_string(s++) + ",S-01,2024-02-14," + a + ",5,NG/L,,1,3\n";
+    for (const auto& a : spellings) text += "B1,S" + std::to_string(s++) + ",S-01,2024-02-14," + a + ",,ng/l,<loq,1,3\n";
+    const assay_batch b = parse(text);
+    ASSERT_EQ(b.results.size(), 40u);
+    for (const auto& r : b.results) EXPECT_EQ(r.analyte, "morphine");
+    EXPECT_EQ(b.results[39].conc.qual, wbe::qualifier::below_loq);
+    EXPECT_EQ(problems(text + "B1,S99,S-01,2024-02-14,heroinx,4.1,ng/L,,0.5,1.5\n"),
+              (std::vector<std::string>{"b.csv:42:5: analyte = heroinx: unknown analyte (not in the model library 'default')"}));
 }
 
 // ---- content hash ---------------------------------------------------------------------------
@@ -450,6 +671,171 @@ TEST(assay_csv, read_assay_batch_names_the_path) {
         FAIL() << "no error";
     } catch (const wbe::input_error& e) {
         EXPECT_EQ(e.first().where.file, dir.file("none.csv"));
+    }
+}
+
+// ---- reading a file a chunk at a time ---------------------------------------------------------
+
+// read_assay_batch reads a file in chunks of a few hundred KiB and falls back to reading it
+// whole at the first problem; either way its answer must be parse_assay_batch's of the bytes.
+
+bool same_double(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+void expect_same_batch(const assay_batch& a, const assay_batch& b) {
+    EXPECT_EQ(a.batch_id, b.batch_id);
+    EXPECT_EQ(a.source, b.source);
+    EXPECT_EQ(a.content_hash, b.content_hash);
+    ASSERT_EQ(a.results.size(), b.results.size());
+    for (std::size_t k = 0; k < a.results.size(); ++k) {
+        const wbe::assay_result& x = a.results[k];
+        const wbe::assay_result& y = b.results[k];
+        SCOPED_TRACE(k);
+        EXPECT_EQ(x.batch_id, y.batch_id);
+        EXPECT_EQ(x.sample_id, y.sample_id);
+        EXPECT_EQ(x.site_id, y.site_id);
+        EXPECT_EQ(x.day, y.day);
+        EXPECT_EQ(x.analyte, y.analyte);
+        EXPECT_EQ(x.conc.qual, y.conc.qual);
+        EXPECT_TRUE(same_double(x.conc.value, y.conc.value));
+        EXPECT_TRUE(same_double(x.conc.lod, y.conc.lod));
+        EXPECT_TRUE(same_double(x.conc.loq, y.conc.loq));
+        EXPECT_EQ(x.method_id, y.method_id);
+        EXPECT_EQ(x.lab_id, y.lab_id);
+        EXPECT_EQ(x.sample_type, y.sample_type);
+        EXPECT_TRUE(same_double(x.recovery_pct, y.recovery_pct));
+        EXPECT_EQ(x.notes, y.notes);
+    }
+}
+
+/// The diagnostics of read_assay_batch(path) and of parse_assay_batch(bytes, path).
+std::pair<std::vector<std::string>, std::vector<std::string>> both_problems(const std::string& path, const std::string& text) {
+    const auto lines = [](const wbe::input_error& e) {
+        std::vector<std::string> out;
+        for (const auto& d : e.diagnostics()) out.push_back(d.to_string());
+        return out;
+    };
+    std::pair<std::vector<std::string>, std::vector<std::string>> out{{"<no error>"}, {"<no error>"}};
+    std::ofstream(path, std::ios::binary) << text;
+    try {
+        (void)wbe::io::read_assay_batch(path, options());
+    } catch (const wbe::input_error& e) {
+        out.first = lines(e);
+    }
+    try {
+        (void)parse_assay_batch(text, path, options());
+    } catch (const wbe::input_error& e) {
+        out.second = lines(e);
+    }
+    return out;
+}
+
+/// A valid batch of about `bytes` bytes: every kind of row, quoted fields with commas, quotes
+/// and line breaks (CRLF too), UTF-8 notes, blank lines, and the rows of two samples
+/// interleaved. Sample ids start at S<first_sample>.
+std::string large_batch(std::size_t bytes, bool crlf, std::size_t first_sample = 0) {
+    const std::string nl = crlf ? "\r\n" : "\n";
+    std::string text = "\xEF\xBB\xBF" "batch_id,sample_id,site_id,sample_date,analyte,value,unit,qualifier,lod,loq,sample_type,notes" + nl;
+    const char* analytes[] = {"morphine", "codeine", "METH", "\"3,4-methylenedioxymethamphetamine\"", "ketamine"};
+    const char* values[] = {"12.5", "<3", "ND", "", "0.0042"};
+    const char* notes[] = {"", "\"rain, storm\"", "\"said \"\"late\"\"\"", "\"two\r\nlines\"", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+                           "\"a\nb\nc\"", "plain"};
+    std::mt19937 g(7);
+    for (std::size_t r = 0; text.size() < bytes; ++r) {
+        const std::size_t sample = first_sample + 2 * (r / 10) + r % 2;
+        const std::size_t a = (r % 10) / 2;
+        const std::size_t v = g() % 5;
+        const bool ug = v == 4;
+        text += std::string(r % 4 == 0 ? "\"B1\"" : "B1") + ",S" + std::to_string(sample) + "," + (sample % 2 ? "S-01" : "S-02") +
+                ",2024-02-" + std::to_string(10 + sample % 9) + "," + analytes[a] + "," + values[v] + "," + (ug ? "ug/L" : "ng/L") + "," +
+                (v == 3 ? "<LOQ" : "") + "," + (ug ? "0.001" : "1") + "," + (ug ? "0.003" : "3") + ",grab," + notes[g() % 7] + nl;
+        if (r % 97 == 0) text += nl;
+    }
+    return text;
+}
+
+TEST(assay_csv, read_in_chunks_equals_the_whole_text) {
+    const wbe::test::temp_dir dir("assay");
+    for (const bool crlf : {false, true}) {
+        for (const std::size_t bytes : {std::size_t{2000}, std::size_t{300'000}, std::size_t{1'200'000}}) {
+            SCOPED_TRACE(testing::Message() << bytes << " bytes, crlf " << crlf);
+            const std::string text = large_batch(bytes, crlf);
+            const std::string path = dir.file("big.csv");
+            std::ofstream(path, std::ios::binary) << text;
+            const assay_batch whole = parse_assay_batch(text, path, options());
+            EXPECT_GT(whole.results.size(), bytes / 200);
+            expect_same_batch(wbe::io::read_assay_batch(path, options()), whole);
+        }
+    }
+}
+
+TEST(assay_csv, read_in_chunks_with_a_record_longer_than_a_chunk) {
+    const wbe::test::temp_dir dir("assay");
+    const std::string path = dir.file("long.csv");
+    std::string text = large_batch(400'000, false);
+    text += "B1,S900000,S-01,2024-02-14,morphine,5,ng/L,,1,3,grab,\"" + std::string(700'000, 'n') + "\nend\"\n";
+    const std::string more = large_batch(300'000, false, 1'000'000);
+    text += more.substr(more.find('\n') + 1);
+    std::ofstream(path, std::ios::binary) << text;
+    const assay_batch whole = parse_assay_batch(text, path, options());
+    EXPECT_GT(whole.results.size(), 5000u);
+    expect_same_batch(wbe::io::read_assay_batch(path, options()), whole);
+}
+
+TEST(assay_csv, read_in_chunks_with_carriage_returns_only) {
+    const wbe::test::temp_dir dir("assay");
+    const std::string path = dir.file("cr.csv");
+    std::string text = large_batch(600'000, false);
+    // No blank lines: a lone carriage return at a record's start is a record of one empty field.
+    for (std::size_t p = text.find("\n\n"); p != std::string::npos; p = text.find("\n\n", p)) text.erase(p, 1);
+    for (char& c : text)
+        if (c == '\n') c = '\r';
+    std::ofstream(path, std::ios::binary) << text;
+    expect_same_batch(wbe::io::read_assay_batch(path, options()), parse_assay_batch(text, path, options()));
+}
+
+TEST(assay_csv, read_in_chunks_across_many_blank_lines) {
+    const wbe::test::temp_dir dir("assay");
+    const std::string path = dir.file("blank.csv");
+    std::string blank;
+    for (int k = 0; k < 200'000; ++k) blank += k % 3 ? "\n" : "\r\n";
+    const std::string text = header + blank + row_meth + blank + "B1,S1,S-01,2024-02-14,codeine,4,ng/L,,1,3\n" + blank;
+    std::ofstream(path, std::ios::binary) << text;
+    const assay_batch whole = parse_assay_batch(text, path, options());
+    ASSERT_EQ(whole.results.size(), 2u);
+    expect_same_batch(wbe::io::read_assay_batch(path, options()), whole);
+    // Line numbers run on across the chunks: the second row is on line 2 + 2 * 200 000 + 1.
+    const auto [chunked, all] = both_problems(path, header + blank + row_meth + blank + "B1,S1,S-01,2024-02-14,codeine,-4,ng/L,,1,3\n");
+    EXPECT_EQ(all, (std::vector<std::string>{path + ":400003:6: value = -4: value must be >= 0"}));
+    EXPECT_EQ(chunked, all);
+}
+
+// Problems anywhere in a large file, found by the chunked reading or only by the whole one,
+// are reported exactly as parse_assay_batch reports them.
+TEST(assay_csv, read_in_chunks_reports_problems_as_the_whole_text) {
+    const wbe::test::temp_dir dir("assay");
+    const std::string path = dir.file("bad.csv");
+    const std::string good = large_batch(900'000, false);
+    const std::size_t late = good.find('\n', 800'000) + 1;  // a row start in the fourth chunk
+    const auto with = [&](const std::string& insert) { return good.substr(0, late) + insert + good.substr(late); };
+    const std::string cases[] = {
+        with("B1,S0,S-02,2024-02-10,morphine,5,ng/L,,1,3,grab,\n"),               // duplicate of line 2
+        with("B1,S1,S-01,2024-02-10,morphine,-5,ng/L,,1,3,grab,\n"),              // negative value
+        with("B1,S99999,S-01,2024-02-14,morphine,5,ng/L,,1,3,grab,caf\xE9\n"),     // Latin-1
+        with("B1,S99999,S-01,2024-02-14,morphine,5,ng/L,,1,3,grab,a\"b\n"),       // quote in an unquoted field
+        with("B1,S99999,S-01,2024-02-14,morphine,5,ng/L,,1,3,grab,\"a\"b\n"),     // text after a closing quote
+        with("B1,S99999,S-01,2024-02-14,morphine,5,ng/L,,1,3,grab,a\"b\"\n\"c\nd\"\n"),  // quoting off, then a line break in quotes
+        with("B1,S99999,S-01,2024-02-14,morphine,5\n"),                            // too few fields
+        good + "B1,S99999,S-01,2024-02-14,morphine,5,ng/L,,1,3,grab,\"open\n",    // unclosed at the end
+        good.substr(0, late) + std::string(1, '\0'),                               // NUL
+        good.substr(0, good.find('\n') + 1),                                       // header only
+        "",                                                                        // empty
+        "\xFF\xFE" + good,                                                         // UTF-16
+    };
+    for (std::size_t k = 0; k < std::size(cases); ++k) {
+        SCOPED_TRACE(k);
+        const auto [chunked, whole] = both_problems(path, cases[k]);
+        EXPECT_NE(whole, std::vector<std::string>{"<no error>"});
+        EXPECT_EQ(chunked, whole);
     }
 }
 

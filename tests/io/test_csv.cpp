@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
@@ -162,12 +164,121 @@ TEST(csv, quote_inside_an_unquoted_field_is_reported) {
     EXPECT_EQ(d.records[1].fields[2].text, "ab\"c");
 }
 
+// ---- csv_reader: the same split without copies ----------------------------------------------
+
+/// Every record of `text` as read by csv_reader: (line, fields).
+std::vector<std::pair<std::size_t, strings>> read_all(wbe::io::csv_reader& reader) {
+    std::vector<std::pair<std::size_t, strings>> out;
+    std::vector<std::string_view> fields;
+    std::size_t line = 0;
+    while (reader.next(fields, line)) out.emplace_back(line, strings(fields.begin(), fields.end()));
+    EXPECT_TRUE(fields.empty());
+    return out;
+}
+
+TEST(csv, reader_fields_are_views_into_the_text_unless_quoting_was_undone) {
+    const std::string text = "plain,\"quoted, with comma\",\"say \"\"hi\"\"\",\"ab\"c\n";
+    wbe::io::csv_reader reader(text);
+    std::vector<std::string_view> f;
+    std::size_t line = 0;
+    ASSERT_TRUE(reader.next(f, line));
+    ASSERT_EQ(f.size(), 4u);
+    EXPECT_EQ(f[0], "plain");
+    EXPECT_EQ(f[1], "quoted, with comma");
+    EXPECT_EQ(f[2], "say \"hi\"");
+    EXPECT_EQ(f[3], "abc");
+    const auto inside = [&](std::string_view v) { return v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size(); };
+    EXPECT_TRUE(inside(f[0]));
+    EXPECT_TRUE(inside(f[1]));
+    EXPECT_FALSE(inside(f[2]));  // rebuilt: "" became "
+    EXPECT_FALSE(inside(f[3]));  // rebuilt: text after the closing quote
+    // Rebuilt fields stay valid while the reader lives, also across later records.
+    const std::string_view kept = f[2];
+    EXPECT_FALSE(reader.next(f, line));
+    EXPECT_EQ(kept, "say \"hi\"");
+    ASSERT_EQ(reader.problems().size(), 1u);
+    EXPECT_EQ(reader.problems()[0].column, 4u);
+}
+
+TEST(csv, reader_handles_quoted_commas_quotes_and_line_breaks) {
+    wbe::io::csv_reader reader("h1,h2,h3\r\n\"a,b\",\"x\"\"\r\ny\",\"\"\r\n\r\nlast,\"\n\",\r\nz");
+    const auto records = read_all(reader);
+    ASSERT_EQ(records.size(), 4u);
+    EXPECT_EQ(records[0], (std::pair<std::size_t, strings>{1, {"h1", "h2", "h3"}}));
+    EXPECT_EQ(records[1], (std::pair<std::size_t, strings>{2, {"a,b", "x\"\r\ny", ""}}));
+    EXPECT_EQ(records[2], (std::pair<std::size_t, strings>{5, {"last", "\n", ""}}));
+    EXPECT_EQ(records[3], (std::pair<std::size_t, strings>{7, {"z"}}));
+    EXPECT_TRUE(reader.problems().empty());
+}
+
+// The reader looks for separators a machine word at a time: fields of every length, at every
+// offset from the start of the text, must split the same.
+TEST(csv, field_breaks_are_found_at_every_offset) {
+    for (std::size_t lead = 0; lead < 17; ++lead) {
+        for (std::size_t len = 0; len < 21; ++len) {
+            const std::string a(lead, 'x'), b(len, 'y');
+            const char* ends[] = {"\n", "\r\n", "\r", ","};
+            for (const char* end : ends) {
+                const std::string text = a + "," + b + end + "z";
+                const csv_document d = parse_csv(text);
+                SCOPED_TRACE(testing::Message() << "lead " << lead << " len " << len << " end " << int(end[0]));
+                ASSERT_TRUE(d.problems.empty());
+                if (end[0] == ',') {
+                    ASSERT_EQ(d.records.size(), 1u);
+                    EXPECT_EQ(texts(d.records[0]), (strings{a, b, "z"}));
+                } else {
+                    ASSERT_EQ(d.records.size(), 2u);
+                    EXPECT_EQ(texts(d.records[0]), (strings{a, b}));
+                    EXPECT_EQ(texts(d.records[1]), (strings{"z"}));
+                    EXPECT_EQ(d.records[1].line, 2u);
+                }
+            }
+        }
+    }
+}
+
+TEST(csv, every_quote_inside_an_unquoted_field_is_reported_at_any_offset) {
+    for (std::size_t at = 0; at < 24; ++at) {
+        std::string field(24, 'v');
+        field[at] = '"';
+        if (at == 0) field = "v" + field;  // a leading quote would open a quoted field
+        const csv_document d = parse_csv("h1,h2\n1," + field + "\"w\n");
+        SCOPED_TRACE(at);
+        ASSERT_EQ(d.problems.size(), 2u);
+        for (const auto& p : d.problems) {
+            EXPECT_EQ(p.line, 2u);
+            EXPECT_EQ(p.column, 2u);
+        }
+        EXPECT_EQ(d.records.at(1).fields.at(1).text, field + "\"w");
+    }
+}
+
 TEST(csv, read_file_returns_the_bytes) {
     const wbe::test::temp_dir dir("csv");
     const std::string path = dir.file("x.csv");
     const std::string bytes = "\xEF\xBB\xBF" "a,b\r\n1,2\r\n";
     std::ofstream(path, std::ios::binary) << bytes;
     EXPECT_EQ(wbe::io::read_file(path), bytes);
+}
+
+// A file larger than the read buffer: read whole at its size, then to its end.
+TEST(csv, read_file_returns_the_bytes_of_a_large_file) {
+    const wbe::test::temp_dir dir("csv");
+    const std::string path = dir.file("big.csv");
+    std::string bytes;
+    for (std::size_t k = 0; bytes.size() < (5u << 20) + 17; ++k) bytes += "row," + std::to_string(k * 7919 % 100003) + "\n";
+    std::ofstream(path, std::ios::binary) << bytes;
+    EXPECT_EQ(wbe::io::read_file(path), bytes);
+}
+
+TEST(csv, read_file_of_a_folder_is_an_error) {
+    const wbe::test::temp_dir dir("csv");
+    try {
+        (void)wbe::io::read_file(dir.path().string());
+        FAIL() << "no error";
+    } catch (const wbe::input_error& e) {
+        EXPECT_EQ(std::string(e.what()), dir.path().string() + ": cannot read file");
+    }
 }
 
 TEST(csv, read_file_of_a_missing_file_names_the_file) {

@@ -25,7 +25,8 @@ struct assay_batch {
 };
 
 struct assay_read_options {
-    /// Answers whether a site id exists (the reader does not own the sites table).
+    /// Answers whether a site id exists (the reader does not own the sites table). Asked once
+    /// per run of consecutive rows with the same site id.
     std::function<bool(std::string_view)> site_exists;
     const model_set* models = nullptr;  ///< resolves analyte ids and aliases
     /// Published tables (the EUDA's among them) write values below the LOQ as 0. With this
@@ -38,7 +39,9 @@ struct assay_read_options {
 /// every problem found.
 [[nodiscard]] assay_batch parse_assay_batch(std::string_view text, const std::string& source,
                                             const assay_read_options& options);
-/// Reads the file and parses it.
+/// Reads the file and parses it: the same batch, or the same error, as parse_assay_batch of
+/// its bytes. A file without problems is read a chunk at a time (never held whole); at the
+/// first problem the file is read again whole, to report every problem in order.
 [[nodiscard]] assay_batch read_assay_batch(const std::string& path, const assay_read_options& options);
 
 /// Width limits of identifiers, shared with the store's fixed-length string columns.
