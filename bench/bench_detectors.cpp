@@ -11,20 +11,30 @@
 /// Benchmarks (each `Iterations(1)`: one call is one full pass; run.py asks for repetitions):
 ///   all_detectors/100000   every series detector of detector_registry() with defaults() over
 ///                          the 100 000 series, then peer_rank over the 400 cross-sections
-///                          (10 drugs × 40 campaigns × 10 000 sites, 20 groups of 500 sites);
-///   det_<name>/100000      one detector alone (peer_rank: its 400 cross-sections);
-///   rolling_baseline_noexcl/100000   rolling_baseline with exclude_alerts = false, levels only (the default
-///                          true makes each campaign's baseline depend on earlier verdicts — a
-///                          sequential loop a rolling window cannot express), the numpy peer's
-///                          definition.
-/// All run with explain::raised (reasons only for watch/alert), as a batch run would.
+///                          (10 drugs × 40 campaigns × 10 000 sites, 20 groups of 500 sites),
+///                          by run_columns(): levels, expected, upper bound, statistic and p-value
+///                          into arrays the benchmark owns, no text (a caller formats the reasons
+///                          of the rows it stores, reason());
+///   all_detectors_levels/100000   the same with the level column only (flagging): detectors
+///                          with an evaluate_levels() skip the numbers nobody asked for;
+///   all_detectors_explained/100000   the same by run(explain::raised): a result object per
+///                          series and a reason for every watch, alert and not_evaluable campaign;
+///   det_<name>/100000, det_<name>_levels/100000   one detector alone, by run_columns(), all
+///                          columns or the levels only;
+///   rolling_baseline_noexcl/100000   rolling_baseline with exclude_alerts = false, by
+///                          run_columns() with the level column only, as the numpy peer computes
+///                          (the default true makes each campaign's baseline depend on earlier
+///                          verdicts — a sequential loop a rolling window cannot express).
 ///
 /// `wbe_bench_detectors --write-data DIR` writes DIR/values.f64 (100 000 × 40 float64, row =
 /// series) and DIR/levels_rolling_baseline_noexcl.i8 (the engine's level per campaign: 0 none,
 /// 1 watch, 2 alert, 3 not_evaluable) for the peer, and exits.
 ///
 /// Before timing, the data is checked once: rolling_baseline flags the planted steps (at least
-/// 90 % of them alert at the step) — otherwise SkipWithError.
+/// 90 % of them alert at the step), and run_columns() gives every detector's levels and numbers
+/// bit for bit as run() does on the first 2 000 series and 4 cross-sections, the same levels
+/// when asked for levels only, and rolling_baseline_noexcl's levels-only run equals run() on the
+/// first 20 000 series — otherwise SkipWithError.
 
 #include <benchmark/benchmark.h>
 
@@ -34,6 +44,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,6 +63,32 @@ constexpr std::size_t n_drugs = 10;
 constexpr std::size_t n_campaigns = 40;
 constexpr std::size_t n_series = n_sites * n_drugs;
 constexpr std::size_t n_groups = 20;
+
+/// Result columns owned by the benchmark, sized once.
+struct columns {
+    std::vector<det::detection_level> level;
+    std::vector<double> expected, upper_bound, statistic, p_value;
+
+    /// All five columns, or (`numbers` false) the levels alone: what a flagging caller asks for,
+    /// which lets a detector skip the numbers (series_detector::evaluate_levels()).
+    det::result_columns view(std::size_t n, bool numbers = true) {
+        for (auto* v : {&expected, &upper_bound, &statistic, &p_value}) v->resize(n);
+        level.resize(n);
+        if (!numbers) return {level, {}, {}, {}, {}};
+        return {level, expected, upper_bound, statistic, p_value};
+    }
+    [[nodiscard]] std::size_t raised() const {
+        std::size_t n = 0;
+        for (const det::detection_level l : level) n += l == det::detection_level::watch || l == det::detection_level::alert;
+        return n;
+    }
+};
+
+det::rolling_baseline_options noexcl() {
+    det::rolling_baseline_options o;
+    o.exclude_alerts = false;
+    return o;
+}
 
 struct dataset {
     std::vector<det::series> series;            // index = site * n_drugs + drug
@@ -112,6 +149,49 @@ struct dataset {
         if (planted == 0 || found * 10 < planted * 9)
             error = "rolling_baseline flagged only " + std::to_string(found) + " of " + std::to_string(planted) +
                     " planted steps as alert";
+        else
+            check_columns();
+    }
+
+    // run_columns() must give what run() gives: the same levels and the same bits of every number;
+    // and the same levels when asked for levels only.
+    void check_columns() {
+        const det::rolling_baseline rb_noexcl(noexcl());
+        for (const auto& e : det::detector_registry()) {
+            if (e.input == det::input_kind::series) {
+                const auto dt = e.make_series(e.defaults());
+                for (std::size_t k = 0; k < 2000 && error.empty(); ++k) {
+                    const det::detection expected = dt->run(series[k]);
+                    compare(e.name, expected, [&](columns& c) { dt->run_columns(series[k], c.view(n_campaigns)); });
+                    compare(e.name + " (levels only)", expected,
+                            [&](columns& c) { dt->run_columns(series[k], c.view(n_campaigns, false)); }, false);
+                }
+            } else {
+                const auto dt = e.make_cross_section(e.defaults());
+                for (std::size_t k = 0; k < 4 && error.empty(); ++k) compare(e.name, dt->run(sections[k]), [&](columns& c) {
+                    dt->run_columns(sections[k], c.view(n_sites));
+                });
+            }
+        }
+        for (std::size_t k = 0; k < 20'000 && error.empty(); ++k)
+            compare("rolling_baseline exclude_alerts=false (levels only)", rb_noexcl.run(series[k]),
+                    [&](columns& c) { rb_noexcl.run_columns(series[k], c.view(n_campaigns, false)); }, false);
+    }
+
+    template <class RunColumns>
+    void compare(const std::string& name, const det::detection& expected, RunColumns&& run_columns, bool numbers = true) {
+        columns c;
+        run_columns(c);
+        const auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+        for (std::size_t i = 0; i < expected.campaigns.size(); ++i) {
+            const det::campaign_result& r = expected.campaigns[i];
+            if (r.level != c.level[i] ||
+                (numbers && (!same(r.expected, c.expected[i]) || !same(r.upper_bound, c.upper_bound[i]) ||
+                             !same(r.statistic, c.statistic[i]) || !same(r.p_value, c.p_value[i])))) {
+                error = name + ": run_columns() differs from run() at entry " + std::to_string(i);
+                return;
+            }
+        }
     }
 };
 
@@ -120,18 +200,39 @@ dataset& data() {
     return d;
 }
 
-/// Every registered series detector (defaults) over every series; checksum = raised campaigns.
-std::size_t run_series_detector(const det::series_detector& dt, const dataset& d,
-                                det::explain e = det::explain::raised) {
+/// One detector over every series, levels and (`numbers`) the numbers into `c`; checksum =
+/// raised campaigns.
+std::size_t run_series_detector(const det::series_detector& dt, const dataset& d, columns& c, bool numbers = true) {
+    std::size_t raised = 0;
+    const det::result_columns out = c.view(n_campaigns, numbers);
+    for (const det::series& s : d.series) {
+        dt.run_columns(s, out);
+        raised += c.raised();
+    }
+    return raised;
+}
+
+std::size_t run_cross_detector(const det::cross_section_detector& dt, const dataset& d, columns& c, bool numbers = true) {
+    std::size_t raised = 0;
+    const det::result_columns out = c.view(n_sites, numbers);
+    for (const det::cross_section& s : d.sections) {
+        dt.run_columns(s, out);
+        raised += c.raised();
+    }
+    return raised;
+}
+
+/// The same through run() with reasons for the raised and not_evaluable campaigns.
+std::size_t run_series_explained(const det::series_detector& dt, const dataset& d) {
     std::size_t raised = 0;
     for (const det::series& s : d.series) {
-        const det::detection r = dt.run(s, e);
+        const det::detection r = dt.run(s, det::explain::raised);
         raised += r.summary.n_watch + r.summary.n_alert;
     }
     return raised;
 }
 
-std::size_t run_cross_detector(const det::cross_section_detector& dt, const dataset& d) {
+std::size_t run_cross_explained(const det::cross_section_detector& dt, const dataset& d) {
     std::size_t raised = 0;
     for (const det::cross_section& c : d.sections) {
         const det::detection r = dt.run(c, det::explain::raised);
@@ -146,7 +247,10 @@ void finish(benchmark::State& state, std::size_t raised) {
     state.counters["campaigns"] = static_cast<double>(n_series * n_campaigns);
 }
 
-void bm_all(benchmark::State& state) {
+enum class mode { numbers, levels, explained };
+
+void bm_all(benchmark::State& state, mode m) {
+    const bool explained = m == mode::explained, numbers = m == mode::numbers;
     dataset& d = data();
     if (!d.error.empty()) {
         state.SkipWithError(d.error.c_str());
@@ -159,43 +263,41 @@ void bm_all(benchmark::State& state) {
         else cross_dets.push_back(e.make_cross_section(e.defaults()));
     }
     std::size_t raised = 0;
+    columns c;
     for (auto _ : state) {
         raised = 0;
-        for (const auto& dt : series_dets) raised += run_series_detector(*dt, d);
-        for (const auto& dt : cross_dets) raised += run_cross_detector(*dt, d);
+        for (const auto& dt : series_dets)
+            raised += explained ? run_series_explained(*dt, d) : run_series_detector(*dt, d, c, numbers);
+        for (const auto& dt : cross_dets)
+            raised += explained ? run_cross_explained(*dt, d) : run_cross_detector(*dt, d, c, numbers);
         benchmark::DoNotOptimize(raised);
     }
     state.counters["detectors"] = static_cast<double>(series_dets.size() + cross_dets.size());
     finish(state, raised);
 }
 
-void bm_one(benchmark::State& state, const det::detector_entry* e) {
+void bm_one(benchmark::State& state, const det::detector_entry* e, bool numbers) {
     dataset& d = data();
     if (!d.error.empty()) {
         state.SkipWithError(d.error.c_str());
         return;
     }
     std::size_t raised = 0;
+    columns c;
     if (e->input == det::input_kind::series) {
         const auto dt = e->make_series(e->defaults());
         for (auto _ : state) {
-            raised = run_series_detector(*dt, d);
+            raised = run_series_detector(*dt, d, c, numbers);
             benchmark::DoNotOptimize(raised);
         }
     } else {
         const auto dt = e->make_cross_section(e->defaults());
         for (auto _ : state) {
-            raised = run_cross_detector(*dt, d);
+            raised = run_cross_detector(*dt, d, c, numbers);
             benchmark::DoNotOptimize(raised);
         }
     }
     finish(state, raised);
-}
-
-det::rolling_baseline_options noexcl() {
-    det::rolling_baseline_options o;
-    o.exclude_alerts = false;
-    return o;
 }
 
 void bm_rolling_noexcl(benchmark::State& state) {
@@ -206,9 +308,9 @@ void bm_rolling_noexcl(benchmark::State& state) {
     }
     const det::rolling_baseline dt(noexcl());
     std::size_t raised = 0;
+    columns c;
     for (auto _ : state) {
-        // Levels only, like the numpy peer: no reason text (explain::none).
-        raised = run_series_detector(dt, d, det::explain::none);
+        raised = run_series_detector(dt, d, c, false);  // levels only, as the peer computes
         benchmark::DoNotOptimize(raised);
     }
     finish(state, raised);
@@ -246,10 +348,18 @@ int write_data(const std::string& dir) {
 
 int main(int argc, char** argv) {
     if (argc >= 3 && std::strcmp(argv[1], "--write-data") == 0) return write_data(argv[2]);
-    benchmark::RegisterBenchmark("all_detectors/100000", bm_all)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
-    for (const auto& e : det::detector_registry())
-        benchmark::RegisterBenchmark(("det_" + e.name + "/100000").c_str(), bm_one, &e)
+    benchmark::RegisterBenchmark("all_detectors/100000", bm_all, mode::numbers)
+        ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+    benchmark::RegisterBenchmark("all_detectors_levels/100000", bm_all, mode::levels)
+        ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+    benchmark::RegisterBenchmark("all_detectors_explained/100000", bm_all, mode::explained)
+        ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+    for (const auto& e : det::detector_registry()) {
+        benchmark::RegisterBenchmark(("det_" + e.name + "/100000").c_str(), bm_one, &e, true)
             ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+        benchmark::RegisterBenchmark(("det_" + e.name + "_levels/100000").c_str(), bm_one, &e, false)
+            ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+    }
     benchmark::RegisterBenchmark("rolling_baseline_noexcl/100000", bm_rolling_noexcl)
         ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
     benchmark::Initialize(&argc, argv);

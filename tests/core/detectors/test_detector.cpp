@@ -124,6 +124,42 @@ TEST(Detector, CrossSectionRunLabelsSites) {
     EXPECT_EQ(d.summary.n_none, 2u);
 }
 
+// run_columns() writes the levels and numbers of run() into the caller's arrays (number columns
+// optional), refuses arrays of the wrong size, and reason() gives run()'s text afterwards.
+TEST(Detector, RunColumnsWritesRunsLevelsIntoTheCallersArrays) {
+    const auto s = wbe::test::quarterly({5, wbe::test::nan, 15, 8});
+    const detection d = cut_detector().run(s);
+    std::vector<detection_level> level(4, detection_level::none);
+    std::vector<double> statistic(4, -1.0);
+    result_columns out;
+    out.level = level;
+    out.statistic = statistic;
+    cut_detector().run_columns(s, out);
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(level[i], d.campaigns[i].level) << i;
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(statistic[i]), std::bit_cast<std::uint64_t>(d.campaigns[i].statistic)) << i;
+        EXPECT_EQ(cut_detector().reason(s, i), d.campaigns[i].reason) << i;
+    }
+    out.statistic = std::span(statistic).first(2);
+    EXPECT_THROW(cut_detector().run_columns(s, out), wbe::input_error);
+    std::vector<detection_level> short_level(3);
+    out.level = short_level;
+    out.statistic = {};
+    EXPECT_THROW(cut_detector().run_columns(s, out), wbe::input_error);
+    EXPECT_THROW((void)cut_detector().reason(s, 4), std::out_of_range);
+
+    cross_section c;
+    c.campaign = "2024Q3";
+    c.sites = {{"A", "wwtp", 1.0}, {"B", "wwtp", wbe::test::nan}};
+    std::vector<detection_level> site_level(2);
+    result_columns site_out;
+    site_out.level = site_level;
+    site_count().run_columns(c, site_out);
+    EXPECT_EQ(site_level[0], detection_level::none);
+    EXPECT_EQ(site_level[1], detection_level::not_evaluable);
+    EXPECT_EQ(site_count().reason(c, 1), "no value for this site in campaign 2024Q3");
+}
+
 std::string printf_general(double v, int precision) {
     char buf[64];
     const int n = std::snprintf(buf, sizeof buf, "%.*g", precision, v);

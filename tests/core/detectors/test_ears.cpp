@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 // Tests for wbe/core/detectors/ears.hpp: EARS C1 upper bounds against R `surveillance`
 // (shared/reference/aberration, read in place), C2 and textbook C3 on a hand-worked case, the

@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "wbe/core/detectors/change.hpp"
 

@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "wbe/core/detectors/cusum.hpp"
 
@@ -85,6 +87,13 @@ std::size_t cusum::min_history() const noexcept {
     return static_cast<std::size_t>(o.min_history + o.guard);
 }
 
+namespace {
+struct buffers {
+    std::vector<double> scaled, y, ref;
+    std::vector<std::size_t> index;
+};
+}  // namespace
+
 void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
     const auto& o = options_;
     const auto scale = [&](double x) { return o.log_scale ? log_or_nan(x) : x; };
@@ -96,13 +105,16 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
     const auto need = static_cast<std::size_t>(o.min_history);
 
     // Campaigns with a usable value, on the analysed scale.
-    std::vector<double> scaled, y;
-    std::vector<std::size_t> index;
+    // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    buffers& buf = thread_buffers<buffers>();
+    auto& scaled = buf.scaled;
+    auto& y = buf.y;
+    auto& ref = buf.ref;
+    auto& index = buf.index;
     scaled_values(s, o.log_scale, scaled);
     usable_values(s, scaled, out, e, "cusum", y, index);
 
-    // Mean and SD of the reference window, with the given values taking precedence.
-    std::vector<double> ref;
+    // Mean and SD of the reference window (in `ref`), with the given values taking precedence.
     std::string censoring;  // how censored reference campaigns entered, for the reason
     const auto estimate = [&](std::size_t begin, std::size_t end, double& mu, double& sigma, bool& floored) {
         censoring = baseline_values(s, scaled, index.data() + begin, end - begin, o.censored == "ros", o.log_scale, ref, e);

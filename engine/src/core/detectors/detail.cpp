@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "detail.hpp"
 
@@ -148,27 +150,6 @@ std::string campaigns(std::size_t n, std::string_view what) {
     return out;
 }
 
-namespace {
-
-// An optimal sorting network for 8 values (19 comparators; Knuth, TAOCP vol. 3, §5.3.4).
-constexpr std::pair<int, int> network_8[] = {{0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6},
-                                             {3, 7}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {2, 4}, {3, 5},
-                                             {1, 4}, {3, 6}, {1, 2}, {3, 4}, {5, 6}};
-
-void compare_exchange(double& x, double& y) noexcept {
-    const double lo = std::min(x, y), hi = std::max(x, y);
-    x = lo;
-    y = hi;
-}
-
-// The comparators unrolled with constant indices, so that the values stay in registers.
-template <std::size_t... k>
-void sort_8(double (&a)[8], std::index_sequence<k...>) noexcept {
-    (compare_exchange(a[network_8[k].first], a[network_8[k].second]), ...);
-}
-
-}  // namespace
-
 bool sort_small(const std::vector<double>& v, double (&sorted)[8]) {
     const std::size_t n = v.size();
     if (n > 8) return false;
@@ -178,7 +159,7 @@ bool sort_small(const std::vector<double>& v, double (&sorted)[8]) {
         irregular |= std::isnan(sorted[i]) || (sorted[i] == 0.0 && std::signbit(sorted[i]));
     }
     if (irregular) return false;
-    sort_8(sorted, std::make_index_sequence<std::size(network_8)>());
+    sort_network_8(sorted);
     return true;
 }
 

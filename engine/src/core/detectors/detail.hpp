@@ -3,6 +3,7 @@
 // the censored-range judgement of detector.hpp, and number formatting and text building for
 // reasons.
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wbe/core/detectors/detector.hpp"
@@ -72,6 +74,16 @@ template <class... Pieces>
     return out;
 }
 
+/// A detector's working arrays, one set per thread and per `Buffers` type, kept across calls: a
+/// bulk run evaluates 10⁵ series, and growing fresh vectors for each cost more allocations than
+/// the series has campaigns. The caller clears or resizes what it uses; evaluate() never calls
+/// itself, so one set per thread is enough.
+template <class Buffers>
+[[nodiscard]] Buffers& thread_buffers() {
+    thread_local Buffers buffers;
+    return buffers;
+}
+
 /// Buffers for mann_kendall_with() and seasonal_kendall_with(), kept by the caller across calls.
 struct kendall_scratch {
     std::vector<double> values;
@@ -85,6 +97,29 @@ struct kendall_scratch {
 [[nodiscard]] mann_kendall_result mann_kendall_with(std::span<const double> x, kendall_scratch& scratch);
 [[nodiscard]] mann_kendall_result seasonal_kendall_with(std::span<const double> x, std::span<const int> season,
                                                         kendall_scratch& scratch);
+
+namespace network {
+// An optimal sorting network for 8 values (19 comparators; Knuth, TAOCP vol. 3, §5.3.4).
+inline constexpr std::pair<int, int> comparators_8[] = {{0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6},
+                                                        {3, 7}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {2, 4}, {3, 5},
+                                                        {1, 4}, {3, 6}, {1, 2}, {3, 4}, {5, 6}};
+inline void compare_exchange(double& x, double& y) noexcept {
+    const double lo = std::min(x, y), hi = std::max(x, y);
+    x = lo;
+    y = hi;
+}
+// The comparators unrolled with constant indices, so that the values stay in registers.
+template <std::size_t... k>
+inline void sort_8(double (&a)[8], std::index_sequence<k...>) noexcept {
+    (compare_exchange(a[comparators_8[k].first], a[comparators_8[k].second]), ...);
+}
+}  // namespace network
+
+/// Sorts 8 values ascending by the sorting network (branch-free). Values without NaN and −0
+/// come out as any comparison sort leaves them, to the bit.
+inline void sort_network_8(double (&a)[8]) noexcept {
+    network::sort_8(a, std::make_index_sequence<std::size(network::comparators_8)>());
+}
 
 /// The values of `v`, ascending, in sorted[0 .. v.size()), by a sorting network (without the
 /// mispredicted branches of a comparison sort) when `v` holds at most 8 values and none is NaN

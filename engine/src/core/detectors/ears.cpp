@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "wbe/core/detectors/ears.hpp"
 
@@ -85,6 +87,16 @@ std::size_t ears::min_history() const noexcept {
     return b;
 }
 
+namespace {
+struct buffers {
+    std::vector<double> values;        // the campaigns with a value, compressed
+    std::vector<std::size_t> index;    // their positions in the series
+    std::vector<double> mean, sd;      // baseline mean and floored SD by compressed position
+    std::vector<double> window, scaled;
+    std::vector<std::string> censoring;  // how censored baseline campaigns entered
+};
+}  // namespace
+
 void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
     const auto& o = options_;
     const auto b = static_cast<std::size_t>(o.baseline);
@@ -93,8 +105,17 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
     const std::size_t need = min_history();
 
     // Campaigns with a value, compressed: position p holds the p-th such campaign.
-    std::vector<double> values;
-    std::vector<std::size_t> index;
+    // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    buffers& buf = thread_buffers<buffers>();
+    auto& values = buf.values;
+    auto& index = buf.index;
+    auto& mean = buf.mean;
+    auto& sd = buf.sd;
+    auto& window = buf.window;
+    auto& scaled = buf.scaled;
+    auto& censoring = buf.censoring;
+    values.clear();
+    index.clear();
     for (std::size_t i = 0; i < s.campaigns.size(); ++i)
         if (!std::isnan(s.campaigns[i].value)) {
             values.push_back(s.campaigns[i].value);
@@ -102,9 +123,10 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         }
 
     // Baseline mean and floored SD for position p: the b values ending g + 1 before p.
-    std::vector<double> mean(values.size(), nan), sd(values.size(), nan), window, scaled;
+    mean.assign(values.size(), nan);
+    sd.assign(values.size(), nan);
     scaled_values(s, false, scaled);
-    std::vector<std::string> censoring(values.size());  // how censored baseline campaigns entered
+    censoring.assign(values.size(), std::string());
     for (std::size_t p = b + g; p < values.size(); ++p) {
         censoring[p] = baseline_values(s, scaled, index.data() + (p - g - b), b, o.censored == "ros", false, window, e);
         mean_sd(window, mean[p], sd[p]);

@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "wbe/core/detectors/ewma.hpp"
 
@@ -87,6 +89,13 @@ ewma::ewma(const ewma_options& options) : options_(options) {
 
 std::size_t ewma::min_history() const noexcept { return static_cast<std::size_t>(options_.min_history + options_.guard); }
 
+namespace {
+struct buffers {
+    std::vector<double> scaled, y, base;
+    std::vector<std::size_t> index;
+};
+}  // namespace
+
 void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
     const auto& o = options_;
     const double lambda = o.lambda;
@@ -96,12 +105,15 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
     const auto guard = static_cast<std::size_t>(o.guard);
     const auto need = static_cast<std::size_t>(o.min_history);
 
-    std::vector<double> scaled, y;
-    std::vector<std::size_t> index;
+    // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    buffers& buf = thread_buffers<buffers>();
+    auto& scaled = buf.scaled;
+    auto& y = buf.y;
+    auto& base = buf.base;
+    auto& index = buf.index;
     scaled_values(s, o.log_scale, scaled);
     usable_values(s, scaled, out, e, "ewma", y, index);
 
-    std::vector<double> base;
     double smoothed = nan;  // E_{t−1}
     for (std::size_t p = 0; p < y.size(); ++p) {
         const observation& obs = s.campaigns[index[p]];
@@ -151,6 +163,58 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
         });
         if (clipped) smoothed = mu + (t > 0 ? q_alert : -q_alert) * sigma;
     }
+}
+
+// The levels evaluate() sets for a series without censored values: the same usable values,
+// EWMA (clipping included), baseline mean and SD, σ and T, by the same expressions. p decides
+// the level, and p > watch_p (none) wherever T is below the watch quantile t_{1−watch_p}: there
+// the Student t tail is skipped, with a relative margin of 10⁻⁶ — far beyond the rounding of
+// the quantile and of student_t_upper_p().
+bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) const {
+    const auto& o = options_;
+    const double lambda = o.lambda;
+    const auto window = static_cast<std::size_t>(o.window);
+    const auto guard = static_cast<std::size_t>(o.guard);
+    const auto need = static_cast<std::size_t>(o.min_history);
+    buffers& buf = thread_buffers<buffers>();
+    auto& y = buf.y;
+    auto& base = buf.base;
+    auto& index = buf.index;
+    y.clear();
+    index.clear();
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;
+        if (std::isnan(obs.value)) continue;
+        if (obs.censored) return false;
+        const double v = o.log_scale ? log_or_nan(obs.value) : obs.value;  // scaled_values()
+        if (std::isnan(v)) continue;                                          // usable_values()
+        y.push_back(v);
+        index.push_back(i);
+    }
+    double smoothed = nan;  // E_{t−1}
+    for (std::size_t p = 0; p < y.size(); ++p) {
+        const double previous = smoothed;
+        smoothed = p == 0 ? y[p] : lambda * y[p] + (1.0 - lambda) * previous;
+        const std::size_t end = p > guard ? p - guard : 0;
+        const std::size_t begin = end > window ? end - window : 0;
+        const std::size_t n = end - begin;
+        if (n < need) continue;
+        base.assign(y.begin() + static_cast<std::ptrdiff_t>(begin), y.begin() + static_cast<std::ptrdiff_t>(end));
+        double mu = nan, sd = nan;
+        mean_sd(base, mu, sd);
+        sd = std::max(sd, o.min_sd);
+        const double sigma = sd * se_factor_[n];
+        const double df = static_cast<double>(n) - 1.0;
+        const double t = standardise(smoothed, mu, sigma);
+        const double q_watch = q_watch_[n - 1];
+        const double q_alert = q_alert_[n - 1];
+        const bool clearly_below = t < q_watch - 1e-6 * (1.0 + std::abs(q_watch));  // false for NaN
+        level[index[p]] = clearly_below ? detection_level::none
+                                        : level_below(student_t_upper_p(t, df), o.watch_p, o.alert_p);
+        if (std::abs(t) > q_alert) smoothed = mu + (t > 0 ? q_alert : -q_alert) * sigma;
+    }
+    return true;
 }
 
 }  // namespace wbe::detectors

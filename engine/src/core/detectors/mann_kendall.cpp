@@ -193,6 +193,10 @@ void sliding_mann_kendall::pop_front() {
     ties_ -= tie_term(equal) - tie_term(equal - 1);
 }
 
+double sliding_mann_kendall::var_s() const noexcept {
+    return variance_from(static_cast<double>(values_.size()), static_cast<double>(ties_));
+}
+
 mann_kendall_result sliding_mann_kendall::result() const {
     const double n = static_cast<double>(values_.size());
     return finish(values_.size(), static_cast<double>(s_), variance_from(n, static_cast<double>(ties_)), 0.5 * n * (n - 1.0));

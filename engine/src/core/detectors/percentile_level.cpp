@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "wbe/core/detectors/percentile_level.hpp"
 
@@ -26,6 +28,13 @@ double lower_nearest_rank(const std::vector<double>& sorted, double p) noexcept 
     if (sorted.empty()) return nan;
     return sorted[nearest_rank(sorted.size(), p)];
 }
+
+namespace {
+struct buffers {
+    std::vector<std::size_t> history;  // previous campaigns with a positive value, in time order
+    std::vector<double> window, scaled;
+};
+}  // namespace
 
 std::vector<parameter_spec> percentile_level::parameters() {
     const percentile_level_options d;
@@ -79,8 +88,12 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
     const auto& o = options_;
     const auto lookback = static_cast<std::size_t>(o.lookback);
     const auto need = static_cast<std::size_t>(o.min_history);
-    std::vector<std::size_t> history;  // previous campaigns with a positive value, in time order
-    std::vector<double> window, scaled;
+    // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    buffers& buf = thread_buffers<buffers>();
+    auto& history = buf.history;
+    auto& window = buf.window;
+    auto& scaled = buf.scaled;
+    history.clear();
     scaled_values(s, true, scaled);
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];

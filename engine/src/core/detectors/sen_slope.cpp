@@ -161,6 +161,19 @@ sen_slope_result sen_slope(std::span<const double> t, std::span<const double> x,
     return finish(p, std::move(slopes), wants_interval(confidence) ? kendall_variance(p) : nan, confidence);
 }
 
+double sen_slope_only(std::span<const double> t, std::span<const double> x, std::vector<double>& slopes) {
+    // finite_points() and add_slopes() without the copy: pairs of kept points in their order.
+    const auto kept = [&](std::size_t i) { return std::isfinite(t[i]) && !std::isnan(x[i]); };
+    slopes.clear();
+    const std::size_t m = std::min(t.size(), x.size());
+    for (std::size_t i = 0; i + 1 < m; ++i) {
+        if (!kept(i)) continue;
+        for (std::size_t j = i + 1; j < m; ++j)
+            if (kept(j) && t[j] != t[i]) slopes.push_back((x[j] - x[i]) / (t[j] - t[i]));
+    }
+    return select_median(slopes);  // finish() without an interval; NaN without slopes
+}
+
 sen_slope_result seasonal_sen_slope(std::span<const double> t, std::span<const double> x, std::span<const int> season,
                                     double confidence) {
     std::map<int, std::vector<point>> by_season;

@@ -1,5 +1,7 @@
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "wbe/core/detectors/trend.hpp"
 
@@ -59,6 +61,20 @@ trend::trend(const trend_options& options) : options_(options) { throw_if_invali
 
 std::size_t trend::min_history() const noexcept { return static_cast<std::size_t>(options_.min_history); }
 
+namespace {
+struct buffers {
+    std::vector<std::size_t> index;  // campaigns usable in a test
+    std::vector<double> ys;          // their values on the slope's scale
+    std::vector<double> ts;          // their times (evaluate_levels())
+    std::vector<double> slopes;      // a window's pairwise slopes (evaluate_levels())
+    std::vector<double> codes;       // Mann–Kendall codes of a window with censored values
+    std::vector<int> seasons;
+    kendall_scratch scratch;
+    sliding_mann_kendall kendall;
+    sliding_sen_slope plain_sen{false}, seasonal_sen{true};
+};
+}  // namespace
+
 void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
     const auto& o = options_;
     const auto scale = [&](double x) { return o.log_scale ? log_or_nan(x) : x; };
@@ -66,8 +82,18 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
     const auto window = static_cast<std::size_t>(o.window);
     const auto need = static_cast<std::size_t>(o.min_history);
 
-    std::vector<std::size_t> index;  // campaigns usable in a test
-    std::vector<double> ys;          // their values on the slope's scale
+    // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    buffers& buf = thread_buffers<buffers>();
+    auto& index = buf.index;
+    auto& ys = buf.ys;
+    auto& codes = buf.codes;
+    auto& seasons = buf.seasons;
+    auto& scratch = buf.scratch;
+    auto& kendall = buf.kendall;
+    auto& plain_sen = buf.plain_sen;
+    auto& seasonal_sen = buf.seasonal_sen;
+    index.clear();
+    ys.clear();
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
         if (std::isnan(obs.value)) continue;
@@ -84,13 +110,11 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
         ys.push_back(y);
     }
 
-    std::vector<double> codes;
-    std::vector<int> seasons;
-    kendall_scratch scratch;
     // The window slides with p: `kendall` (values of uncensored windows, not seasonal) and
     // `sliding` (the Sen slope) hold positions [in_begin, in_end) of index.
-    sliding_mann_kendall kendall;
-    sliding_sen_slope sliding(o.seasonal);
+    sliding_sen_slope& sliding = o.seasonal ? seasonal_sen : plain_sen;
+    kendall.clear();
+    sliding.clear();
     std::size_t in_begin = 0, in_end = 0;
     for (std::size_t p = 0; p < index.size(); ++p) {
         campaign_result& r = out[index[p]];
@@ -181,6 +205,62 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
                                    : std::string());
         });
     }
+}
+
+// The levels evaluate() sets for a series it would take through the uncensored, non-seasonal
+// path: the same usable campaigns, windows, Mann–Kendall and level rule; the slope from
+// sen_slope_only(), which equals sliding_sen_slope::result()'s to the bit (sen_slope.hpp), and
+// only where the level depends on it.
+bool trend::evaluate_levels(const series& s, std::span<detection_level> level) const {
+    const auto& o = options_;
+    if (o.seasonal) return false;
+    const auto window = static_cast<std::size_t>(o.window);
+    const auto need = static_cast<std::size_t>(o.min_history);
+    buffers& buf = thread_buffers<buffers>();
+    auto& index = buf.index;
+    auto& ys = buf.ys;
+    auto& ts = buf.ts;
+    auto& kendall = buf.kendall;
+    index.clear();
+    ys.clear();
+    ts.clear();
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;
+        if (std::isnan(obs.value)) continue;
+        if (obs.censored || std::isinf(obs.value)) return false;
+        if (!std::isfinite(obs.time)) continue;
+        const double y = o.log_scale ? log_or_nan(obs.value) : obs.value;
+        if (std::isnan(y)) continue;
+        index.push_back(i);
+        ys.push_back(y);
+        ts.push_back(obs.time);
+    }
+    kendall.clear();
+    std::size_t in_begin = 0, in_end = 0;
+    for (std::size_t p = 0; p < index.size(); ++p) {
+        const std::size_t begin = p + 1 > window ? p + 1 - window : 0;
+        if (p - begin < need) continue;
+        if (in_end < begin) {
+            kendall.clear();
+            in_begin = in_end = begin;
+        }
+        for (; in_begin < begin; ++in_begin) kendall.pop_front();
+        for (; in_end <= p; ++in_end) kendall.push_back(s.campaigns[index[in_end]].value);
+        // result()'s S, var(S), Z and p, the last two only for a rising S (else the level is none)
+        const double mk_s = kendall.s(), var_s = kendall.var_s();
+        if (!(var_s > 0.0)) continue;  // all values tied: not_evaluable
+        detection_level& l = level[index[p]];
+        l = detection_level::none;
+        if (!(mk_s > 0.0)) continue;
+        const detection_level raw = level_below(two_sided_normal_p(mann_kendall_z(mk_s, var_s)), o.watch_p, o.alert_p);
+        if (raw == detection_level::none) continue;
+        const std::size_t n = p - begin + 1;
+        const double slope = sen_slope_only({ts.data() + begin, n}, {ys.data() + begin, n}, buf.slopes);
+        const double rise_per_year = o.log_scale ? std::expm1(slope * s.units_per_year) : slope * s.units_per_year;
+        if (slope > 0.0 && rise_per_year >= o.min_rise) l = raw;
+    }
+    return true;
 }
 
 }  // namespace wbe::detectors

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,6 +117,17 @@ struct detection {
     detection_summary summary;
 };
 
+/// Caller-owned arrays for a levels-and-numbers run (series_detector::run_columns), one entry per
+/// campaign (or site) in input order. `level` is required; a number column may be left empty
+/// when the caller does not want it. The values are those of run() to the bit.
+struct result_columns {
+    std::span<detection_level> level;
+    std::span<double> expected;
+    std::span<double> upper_bound;
+    std::span<double> statistic;
+    std::span<double> p_value;
+};
+
 /// Which results carry a reason. `raised` skips the text of `none` results (for bulk runs): then
 /// not_evaluable, watch and alert still say why. `none` writes no text at all — levels and
 /// numbers only, for screening runs that only count or rank (the levels are the same).
@@ -137,10 +149,28 @@ public:
     ///         in time order: a caller's bug, not a data gap).
     [[nodiscard]] detection run(const series& s, explain e = explain::all) const;
 
+    /// Levels and numbers of every campaign of `s` into the caller's arrays, without any text
+    /// or per-series allocation: the bulk path (flagging every series of a history, where a
+    /// campaign label and a reason string per campaign cost as much as the statistics). The
+    /// same evaluate() as run(s, explain::none), into a result buffer kept per thread — or, when
+    /// every number column is empty, the detector's evaluate_levels() where it has one (the
+    /// same levels without the numbers that only the columns would show).
+    /// @throws input_error as run(), and when a non-empty column's size is not s.campaigns.size().
+    void run_columns(const series& s, const result_columns& out) const;
+
+    /// The reason run(s, explain::all) gives campaign `i`, for the few rows a caller stores or
+    /// prints after run_columns(): it evaluates the whole series again, with text.
+    [[nodiscard]] std::string reason(const series& s, std::size_t i) const;
+
 protected:
     /// Fills `out` (already sized, labelled, and `not_evaluable` "no value" where value is NaN;
     /// every other entry `not_evaluable` with an empty reason, to be overwritten).
     virtual void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const = 0;
+    /// Levels only, for run_columns() without number columns: writes every entry of `level`
+    /// (one per campaign, already checked in size and time order) exactly as evaluate() would
+    /// set it and returns true; or returns false, having written nothing that matters, for a
+    /// series it does not handle (then evaluate() runs). The default handles none.
+    virtual bool evaluate_levels(const series& s, std::span<detection_level> level) const;
 };
 
 /// A detector over the sites of one campaign.
@@ -151,6 +181,11 @@ public:
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
     /// One result per site of `c`, in order (campaign = c.campaign, site_id set).
     [[nodiscard]] detection run(const cross_section& c, explain e = explain::all) const;
+    /// Levels and numbers of every site of `c` into the caller's arrays (see
+    /// series_detector::run_columns()).
+    void run_columns(const cross_section& c, const result_columns& out) const;
+    /// The reason run(c, explain::all) gives site `i`.
+    [[nodiscard]] std::string reason(const cross_section& c, std::size_t i) const;
 
 protected:
     virtual void evaluate(const cross_section& c, std::vector<campaign_result>& out, explain e) const = 0;

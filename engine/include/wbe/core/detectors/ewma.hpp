@@ -27,6 +27,7 @@
 /// and cut it by a quarter); min_history 4 previous values (ESSENCE starts at 11 daily values;
 /// with 3 degrees of freedom the t quantiles are wide, which the p-value honestly reflects).
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,10 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for series without censored values:
+    /// evaluate()'s EWMA, baseline and T; Student's p only where T is not clearly below the
+    /// watch quantile (p > watch_p there: none), no expected value or bound.
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     ewma_options options_;

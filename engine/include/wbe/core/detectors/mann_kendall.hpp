@@ -70,6 +70,10 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
 
     [[nodiscard]] mann_kendall_result result() const;
+    /// result().s and result().var_s alone (without Z, p and τ), for a caller that needs p only
+    /// for some windows: mann_kendall_z() and two_sided_normal_p() of them are result()'s z and p.
+    [[nodiscard]] double s() const noexcept { return static_cast<double>(s_); }
+    [[nodiscard]] double var_s() const noexcept;
 
 private:
     std::vector<double> values_;  ///< the window, oldest first

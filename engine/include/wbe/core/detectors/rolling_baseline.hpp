@@ -34,6 +34,7 @@
 /// ch. 6; at their substitutes when ROS is not defensible, said in the reason); "substitute"
 /// uses the pipeline's substitutes (e.g. LOQ/2) as before.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,10 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for windows of at most 8 and series
+    /// without censored or infinite values: each value's ln once, the median and MAD of each
+    /// baseline by the 8-value sorting network, no e^m, no bound.
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     rolling_baseline_options options_;

@@ -51,6 +51,11 @@ struct sen_slope_result {
 [[nodiscard]] sen_slope_result sen_slope(std::span<const double> t, std::span<const double> x,
                                          double confidence = 0.95);
 
+/// The slope of sen_slope(t, x, 0), to the bit (the same slopes in the same order, the same
+/// selection), with the caller's buffer for the slopes: for a caller that needs the slope of a
+/// few windows only (trend's levels, evaluated only where Mann–Kendall raises a level).
+[[nodiscard]] double sen_slope_only(std::span<const double> t, std::span<const double> x, std::vector<double>& slopes);
+
 /// Seasonal Sen slope: only pairs with season[i] == season[j] contribute slopes.
 [[nodiscard]] sen_slope_result seasonal_sen_slope(std::span<const double> t, std::span<const double> x,
                                                   std::span<const int> season, double confidence = 0.95);

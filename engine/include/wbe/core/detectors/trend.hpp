@@ -24,6 +24,7 @@
 /// Seasonal: every campaign in the window must carry its season (observation::season), and at
 /// least one season needs two values.
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -61,6 +62,11 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), not seasonal, for series without
+    /// censored or infinite values: Mann–Kendall slides as in evaluate(), and the Sen slope is
+    /// selected only for the windows whose S and p would raise a level (a falling or
+    /// insignificant window is `none` whatever its slope).
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     trend_options options_;
