@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -221,6 +224,146 @@ TEST(KaplanMeier, ScalesWithTheUnit) {
     EXPECT_NEAR(b.sd, 1000.0 * a.sd, 1e-10);
     EXPECT_NEAR(b.se_mean, 1000.0 * a.se_mean, 1e-10);
     EXPECT_NEAR(b.ucl, 1000.0 * a.ucl, 1e-9);
+}
+
+// ---- the sort: wbe sorts the detected values as integer keys (radix sort from 1024 of them,
+// std::sort below) and counts the limits in a table (a sort beyond 1024 distinct limits). The
+// textbook computation below sorts (value, censored) structs with std::sort and builds every
+// distinct value's n and d; the results must be bit-identical, on data with many ties, detects
+// equal to limits, +0 and −0, few and many limits, sizes on both sides of the radix threshold.
+
+wbe::kaplan_meier_result reference_km(std::vector<left_censored> x, const wbe::kaplan_meier_options& o,
+                                      double t_quantile) {
+    wbe::kaplan_meier_result r;
+    double min_detect = INFINITY;
+    double min_limit = INFINITY;
+    for (const auto& v : x) (v.censored ? min_limit : min_detect) = std::min(v.censored ? min_limit : min_detect, v.value);
+    if (o.restricted && min_limit <= min_detect)
+        for (auto& v : x)
+            if (v.censored && v.value == min_limit) v.censored = false;
+    std::sort(x.begin(), x.end(), [](const left_censored& a, const left_censored& b) { return a.value < b.value; });
+    std::vector<double> y, m, rk;
+    for (std::size_t i = 0; i < x.size();) {
+        std::size_t j = i;
+        std::size_t d = 0;
+        while (j < x.size() && x[j].value == x[i].value) d += x[j++].censored ? 0 : 1;
+        if (d > 0) {
+            y.push_back(x[i].value == 0.0 ? 0.0 : x[i].value);  // +0 for a group of ±0
+            m.push_back(static_cast<double>(d));
+            rk.push_back(static_cast<double>(j));
+        }
+        i = j;
+    }
+    const std::size_t k = y.size();
+    std::vector<double> F(k);
+    double f = 1.0;
+    for (std::size_t j = k; j-- > 0;) {
+        F[j] = f;
+        f *= 1.0 - m[j] / rk[j];
+    }
+    double mean = 0.0, prev = 0.0;
+    for (std::size_t i = 0; i < k; ++i) {
+        mean += y[i] * (F[i] - prev);
+        prev = F[i];
+    }
+    double var = 0.0;
+    prev = 0.0;
+    for (std::size_t i = 0; i < k; ++i) {
+        var += (y[i] - mean) * (y[i] - mean) * (F[i] - prev);
+        prev = F[i];
+    }
+    double se2 = 0.0, a = 0.0;
+    for (std::size_t i = 1; i < k; ++i) {
+        a += F[i - 1] * (y[i] - y[i - 1]);
+        se2 += a * a * m[i] / (rk[i] * (rk[i] - m[i]));
+    }
+    double n_det = 0;
+    for (double v : m) n_det += v;
+    double se = std::sqrt(se2);
+    if (o.correct_se) se *= std::sqrt(n_det / (n_det - 1.0));
+    r.mean = mean;
+    r.sd = std::sqrt(var);
+    r.se_mean = se;
+    r.ucl = mean + t_quantile * se;
+    constexpr double tol = 1e-12;
+    for (std::size_t i = 0; i < k; ++i) {
+        if (F[i] >= 0.5 - tol) {
+            r.median = (std::abs(F[i] - 0.5) <= tol && i + 1 < k) ? 0.5 * (y[i] + y[i + 1]) : y[i];
+            r.median_is_upper_bound = i == 0 && F[0] * (1.0 - m[0] / rk[0]) >= 0.5 - tol;
+            break;
+        }
+    }
+    r.n_detected = static_cast<std::size_t>(n_det);
+    for (std::size_t i = 0; i < k; ++i) r.steps.push_back({y[i], F[i]});
+    return r;
+}
+
+TEST(KaplanMeier, KeySortEqualsAStdSortComputationBitForBit) {
+    std::mt19937_64 g(20261130);
+    struct shape {
+        std::size_t n;
+        int limits;   // distinct limits drawn from
+        int digits;   // significant digits of the values (few: many ties)
+        double spread;  // SD of ln x
+    };
+    const shape shapes[] = {{12, 1, 2, 1.0},     {60, 3, 2, 1.0},     {900, 3, 2, 1.0},   {1023, 5, 3, 1.0},
+                            {1024, 5, 3, 1.0},   {1500, 40, 2, 2.0},  {5000, 3, 6, 1.0},  {20000, 1200, 3, 1.0},
+                            {20000, 2000, 4, 3.0}, {60000, 3, 17, 1.0}, {3000, 8, 2, 150.0}};
+    int restricted_runs = 0;
+    for (std::size_t s = 0; s < std::size(shapes); ++s) {
+        const shape& sh = shapes[s];
+        const bool zeros = s % 2 == 1;  // without zero detects, the restricted conversion applies
+        std::normal_distribution<double> z(0.0, sh.spread);
+        std::vector<double> lims;
+        std::uniform_real_distribution<double> u(0.3, 3.0);
+        char buf[64];
+        auto round_to = [&](double v) {
+            std::snprintf(buf, sizeof buf, "%.*g", sh.digits, v);
+            return std::strtod(buf, nullptr);
+        };
+        for (int i = 0; i < sh.limits; ++i) lims.push_back(round_to(u(g)));
+        std::uniform_int_distribution<std::size_t> pick(0, lims.size() - 1);
+        std::uniform_int_distribution<int> coin(0, 99);
+        std::vector<left_censored> x(sh.n);
+        for (auto& v : x) {
+            const double lim = lims[pick(g)];
+            const int c = coin(g);
+            if (c < 2 && zeros) {
+                v = {c == 0 ? 0.0 : -0.0, false};  // zeros, both signs
+            } else if (c < 6) {
+                v = {lims[pick(g)], false};  // a detect equal to a limit
+            } else {
+                const double val = round_to(std::exp(std::clamp(z(g), -700.0, 700.0)));
+                v = val < lim ? left_censored{lim, true} : left_censored{val, false};
+            }
+        }
+        x[0] = {4.5, false};  // at least two distinct detects
+        x[1] = {5.5, false};
+        for (bool restricted : {false, true}) {
+            wbe::kaplan_meier_options o;
+            o.restricted = restricted;
+            const auto r = wbe::kaplan_meier(x, o);
+            restricted_runs += r.restricted ? 1 : 0;
+            if (r.plain) continue;  // restricted, one limit: nothing left censored
+            const double t = (r.ucl - r.mean) / r.se_mean;  // the t quantile wbe used
+            const auto e = reference_km(x, o, t);
+            const std::string what = "n " + std::to_string(sh.n) + ", limits " + std::to_string(sh.limits) +
+                                     (restricted ? ", restricted" : "");
+            EXPECT_EQ(r.mean, e.mean) << what;
+            EXPECT_EQ(r.sd, e.sd) << what;
+            EXPECT_EQ(r.se_mean, e.se_mean) << what;
+            EXPECT_EQ(r.median, e.median) << what;
+            EXPECT_EQ(r.median_is_upper_bound, e.median_is_upper_bound) << what;
+            EXPECT_EQ(r.n_detected, e.n_detected) << what;
+            ASSERT_EQ(r.steps.size(), e.steps.size()) << what;
+            for (std::size_t i = 0; i < e.steps.size(); ++i) {
+                ASSERT_EQ(std::bit_cast<std::uint64_t>(r.steps[i].value), std::bit_cast<std::uint64_t>(e.steps[i].value))
+                    << what << ", step " << i;
+                ASSERT_EQ(r.steps[i].cdf, e.steps[i].cdf) << what << ", step " << i;
+            }
+        }
+    }
+    EXPECT_GE(restricted_runs, 5);  // the restricted conversion was exercised
 }
 
 // ---- errors name the value and the rule
