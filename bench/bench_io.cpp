@@ -364,8 +364,10 @@ void bm_store_read_raw(benchmark::State& state, const size_data* d) {
 /// One more batch of B rows into a store of N rows, as pipeline::ingest writes it
 /// (io::append_store): the store's bytes copied to a temporary beside it, the B results and the
 /// batch record appended there in place, fsync, rename(2), fsync of the folder. Each iteration
-/// starts from a fresh copy of store_N.h5 (copied while the clock is paused).
-void bm_store_append(benchmark::State& state, const size_data* d) {
+/// starts from a fresh copy of store_N.h5 (copied while the clock is paused). With
+/// `read_first`, each iteration also reads the whole store before appending, as `wbe ingest`
+/// does to check the batch against everything stored.
+void append_batch(benchmark::State& state, const size_data* d, bool read_first) {
     if (!d->error.empty()) {
         state.SkipWithError(d->error.c_str());
         return;
@@ -379,6 +381,10 @@ void bm_store_append(benchmark::State& state, const size_data* d) {
         state.PauseTiming();
         fs::copy_file(d->store, out, fs::copy_options::overwrite_existing);
         state.ResumeTiming();
+        if (read_first) {
+            const wbe::io::store_contents before = wbe::io::read_store(out);
+            benchmark::DoNotOptimize(before.samples.data());
+        }
         wbe::io::append_store(out, rows);
     }
     if (wbe::io::read_raw_table(out, "samples").rows != d->n + add.samples.size()) state.SkipWithError("append: wrong row count");
@@ -388,31 +394,11 @@ void bm_store_append(benchmark::State& state, const size_data* d) {
     fs::remove(out);
 }
 
-/// What the store work of `wbe ingest` of one more batch costs in all: read_store (the ingest
-/// checks the batch against everything stored: ids, hashes, sample ids, sites), then the append
-/// as above. No peer: h5py appends without reading.
-void bm_store_ingest(benchmark::State& state, const size_data* d) {
-    if (!d->error.empty()) {
-        state.SkipWithError(d->error.c_str());
-        return;
-    }
-    const wbe::io::store_contents add = wbe::io::read_store(d->batch_store.string());
-    wbe::io::store_rows rows;
-    rows.samples = add.samples;
-    rows.batches = add.batches;
-    const std::string out = d->append_out.string();
-    for (auto _ : state) {
-        state.PauseTiming();
-        fs::copy_file(d->store, out, fs::copy_options::overwrite_existing);
-        state.ResumeTiming();
-        const wbe::io::store_contents before = wbe::io::read_store(out);
-        benchmark::DoNotOptimize(before.samples.data());
-        wbe::io::append_store(out, rows);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * add.samples.size()));
-    state.counters["rows_before"] = static_cast<double>(d->n);
-    fs::remove(out);
-}
+void bm_store_append(benchmark::State& state, const size_data* d) { append_batch(state, d, false); }
+
+/// What the store work of `wbe ingest` of one more batch costs in all: read_store, then the
+/// append. No peer: h5py appends without reading.
+void bm_store_ingest(benchmark::State& state, const size_data* d) { append_batch(state, d, true); }
 
 std::vector<std::size_t> parse_sizes(const std::string& s) {
     std::vector<std::size_t> v;

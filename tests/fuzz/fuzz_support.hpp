@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "wbe/core/errors.hpp"
+#include "wbe/io/hdf5_store.hpp"
 
 namespace wbe::fuzz {
 
@@ -94,5 +95,30 @@ inline void check(bool ok, const char* what) {
 
 /// Every documented error names where it happened: a message is never empty.
 inline void check_message(const wbe::error& e) { check(e.what() != nullptr && *e.what() != '\0', "error message is empty"); }
+
+/// The store targets' reading of a file: read_store, then read_raw_table of every table; each
+/// may refuse the file only with a store_error, and a table it returns has a value per row in
+/// every column.
+inline void read_every_table(const std::string& path) {
+    try {
+        const wbe::io::store_contents c = wbe::io::read_store(path);
+        check(c.schema_version >= 1 && c.schema_version <= wbe::io::store_schema_version, "schema version is known");
+    } catch (const wbe::store_error& e) {
+        check_message(e);
+    }
+    for (const auto& table : wbe::io::store_tables()) {
+        try {
+            const wbe::io::raw_table t = wbe::io::read_raw_table(path, table);
+            for (const auto& col : t.columns) {
+                const std::size_t n = col.kind == wbe::io::column_data::type::number    ? col.numbers.size()
+                                      : col.kind == wbe::io::column_data::type::integer ? col.integers.size()
+                                                                                        : col.texts.size();
+                check(n == t.rows, "every column has a value per row");
+            }
+        } catch (const wbe::store_error& e) {
+            check_message(e);
+        }
+    }
+}
 
 }  // namespace wbe::fuzz
