@@ -33,8 +33,8 @@
 /// Before timing, the data is checked once: rolling_baseline flags the planted steps (at least
 /// 90 % of them alert at the step), and run_columns() gives every detector's levels and numbers
 /// bit for bit as run() does on the first 2 000 series and 4 cross-sections, the same levels
-/// when asked for levels only, and rolling_baseline_noexcl's levels-only run equals run() on the
-/// first 20 000 series — otherwise SkipWithError.
+/// when asked for levels only (series and cross-sections), and rolling_baseline_noexcl's
+/// levels-only run equals run() on the first 20 000 series — otherwise SkipWithError.
 
 #include <benchmark/benchmark.h>
 
@@ -168,9 +168,12 @@ struct dataset {
                 }
             } else {
                 const auto dt = e.make_cross_section(e.defaults());
-                for (std::size_t k = 0; k < 4 && error.empty(); ++k) compare(e.name, dt->run(sections[k]), [&](columns& c) {
-                    dt->run_columns(sections[k], c.view(n_sites));
-                });
+                for (std::size_t k = 0; k < 4 && error.empty(); ++k) {
+                    const det::detection expected = dt->run(sections[k]);
+                    compare(e.name, expected, [&](columns& c) { dt->run_columns(sections[k], c.view(n_sites)); });
+                    compare(e.name + " (levels only)", expected,
+                            [&](columns& c) { dt->run_columns(sections[k], c.view(n_sites, false)); }, false);
+                }
             }
         }
         for (std::size_t k = 0; k < 20'000 && error.empty(); ++k)

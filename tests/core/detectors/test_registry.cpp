@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -219,7 +220,8 @@ TEST(Registry, ExplainNoneKeepsLevelsAndDropsEveryReason) {
 // level and the bits of every number that run() gives, for every registered detector at its
 // defaults and in variants, on random series with gaps, missing times, censored values with and
 // without limits, ties, values <= 0, infinite values and time in days; and on random
-// cross-sections with ties, gaps and censored sites.
+// cross-sections with ties (±0 among them), gaps, infinite values and censored sites (half of
+// them without, for the levels-only path).
 series random_awkward_series(std::mt19937_64& g) {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     std::normal_distribution<double> eps(0.0, 1.0);
@@ -260,7 +262,7 @@ cross_section random_cross_section(std::mt19937_64& g) {
     cross_section c;
     c.campaign = "2020Q1";
     const auto n = static_cast<std::size_t>(u(g) * 60);
-    const bool ties = u(g) < 0.3;
+    const bool ties = u(g) < 0.3, censored = u(g) < 0.5;
     const int groups = 1 + static_cast<int>(u(g) * 4);
     for (std::size_t i = 0; i < n; ++i) {
         peer p;
@@ -269,8 +271,8 @@ cross_section random_cross_section(std::mt19937_64& g) {
         double v = std::exp(3.0 * u(g));
         if (ties) v = std::round(v);
         const double r = u(g);
-        p.value = r < 0.05 ? wbe::test::nan : r < 0.07 ? 0.0 : v;
-        if (p.value > 0.0 && u(g) < 0.15) {
+        p.value = r < 0.05 ? wbe::test::nan : r < 0.07 ? 0.0 : r < 0.08 ? -0.0 : r < 0.09 ? std::numeric_limits<double>::infinity() : v;
+        if (censored && p.value > 0.0 && std::isfinite(p.value) && u(g) < 0.15) {
             p.censored = true;
             p.upper = u(g) < 0.5 ? 2.0 * v : wbe::test::nan;
         }
@@ -302,7 +304,20 @@ TEST(Registry, RunColumnsEqualsRunBitForBit) {
     configs.push_back({"rolling_baseline", {{"window", "7"}, {"watch_z", "1"}, {"alert_z", "2"}, {"min_sd", "0"}}});
     configs.push_back({"rolling_baseline", {{"window", "12"}}});
     configs.push_back({"percentile_level", {{"min_sd", "0"}, {"lookback", "12"}}});
+    configs.push_back({"percentile_level", {{"lookback", "5"}, {"min_history", "2"}, {"percentile", "0.5"}, {"watch", "2"}, {"alert", "3"}}});
+    configs.push_back({"percentile_level", {{"lookback", "10"}, {"percentile", "0.9"}, {"watch", "0.5"}, {"alert", "1"}, {"min_sd", "0.3"}}});
+    configs.push_back({"percentile_level", {{"min_sd", "0"}, {"watch", "1"}, {"alert", "2.718281828459045"}}});
     configs.push_back({"cusum", {{"reference", "rolling"}, {"reset", "false"}}});
+    configs.push_back({"cusum", {{"reference", "rolling"}, {"guard", "2"}, {"window", "5"}, {"min_history", "3"}, {"k", "0"}, {"h", "2"}, {"watch", "1"}}});
+    configs.push_back({"cusum", {{"reset", "false"}, {"window", "4"}, {"log_scale", "false"}, {"min_sd", "0"}}});
+    configs.push_back({"cusum", {{"mean", "2"}, {"sd", "0.5"}, {"k", "1"}, {"h", "3"}, {"watch", "1.5"}}});
+    configs.push_back({"cusum", {{"mean", "3"}, {"reset", "false"}, {"window", "3"}}});
+    configs.push_back({"ears_c1", {{"baseline", "3"}, {"watch", "0.5"}, {"alert", "1"}, {"min_sigma", "0.5"}}});
+    configs.push_back({"ears_c2", {{"baseline", "10"}, {"watch", "-1"}, {"alert", "0"}}});
+    configs.push_back({"ears_c3", {{"baseline", "4"}, {"watch", "0.5"}, {"alert", "1.5"}, {"censored", "substitute"}}});
+    configs.push_back({"ears_c3", {{"baseline", "3"}, {"watch", "-0.5"}, {"alert", "0"}, {"min_sigma", "2"}}});
+    configs.push_back({"change", {{"watch", "0.05"}, {"alert", "0.1"}, {"tolerance", "0.01"}}});
+    configs.push_back({"change", {{"basis", "quarter"}, {"watch", "0.2"}, {"alert", "0.25"}, {"stable", "0"}}});
     configs.push_back({"ewma", {{"log_scale", "false"}, {"window", "4"}, {"min_history", "2"}}});
     configs.push_back({"ewma", {{"guard", "1"}, {"lambda", "1"}, {"watch_p", "0.3"}}});
     configs.push_back({"trend", {{"min_rise", "0"}, {"watch_p", "0.3"}, {"alert_p", "0.2"}}});
@@ -310,6 +325,8 @@ TEST(Registry, RunColumnsEqualsRunBitForBit) {
     configs.push_back({"trend", {{"log_scale", "false"}, {"window", "6"}, {"min_history", "3"}, {"min_rise", "0"}}});
     configs.push_back({"change", {{"basis", "quarter"}}});
     configs.push_back({"peer_rank", {{"min_peers", "2"}}});
+    configs.push_back({"peer_rank", {{"watch_share", "0.5"}, {"alert_share", "0.5"}, {"min_peers", "3"}}});
+    configs.push_back({"peer_rank", {{"watch_share", "1"}, {"alert_share", "0.05"}, {"min_peers", "12"}}});
     std::vector<detection_level> level, levels_only;
     std::vector<std::vector<double>> numbers(4);
     const auto columns = [&](std::size_t n) {

@@ -169,4 +169,42 @@ void change::evaluate(const series& s, std::vector<campaign_result>& out, explai
     }
 }
 
+namespace {
+
+// compare()'s partner: the latest earlier campaign whose time is within `tol` of t − lag, by the
+// same scan; nullptr when there is none.
+const observation* partner_of(const series& s, std::size_t i, double lag, double tol) noexcept {
+    const double t = s.campaigns[i].time;
+    for (std::size_t j = i; j-- > 0;) {
+        const observation& o = s.campaigns[j];
+        if (!std::isfinite(o.time)) continue;
+        if (std::abs(t - o.time - lag) <= tol) return &o;
+        if (t - o.time > lag + tol) break;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+// The levels evaluate() sets for a series without censored values: only the basis comparison
+// (evaluate() also describes the other one), whose bounds are then both the change itself.
+bool change::evaluate_levels(const series& s, std::span<detection_level> level) const {
+    const auto& o = options_;
+    const double lag_years = o.basis == "year" ? 1.0 : 0.25;
+    const double lag = lag_years * s.units_per_year;
+    const double tol = o.tolerance * s.units_per_year;
+    const double watch = o.watch + boundary_eps, alert = o.alert + boundary_eps;
+    for (const observation& obs : s.campaigns)
+        if (obs.censored) return false;
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;  // no value, no time, no partner with a value > 0
+        if (std::isnan(obs.value) || !std::isfinite(obs.time)) continue;
+        const observation* p = partner_of(s, i, lag, tol);
+        if (!p || !(p->value > 0.0)) continue;  // NaN or <= 0 (uncensored): no relative change
+        level[i] = level_above(obs.value / p->value - 1.0, watch, alert);
+    }
+    return true;
+}
+
 }  // namespace wbe::detectors

@@ -183,4 +183,68 @@ void cusum::evaluate(const series& s, std::vector<campaign_result>& out, explain
     }
 }
 
+// The levels evaluate() sets for a series without censored values: the same usable values,
+// reference estimates (mean_sd() over the same values in the same order), C⁺ recursion and
+// restart; no back-transformed mean or bound, no text.
+bool cusum::evaluate_levels(const series& s, std::span<detection_level> level) const {
+    const auto& o = options_;
+    const bool given = !std::isnan(o.mean) && !std::isnan(o.sd);
+    const bool first = o.reference == "first";
+    const auto window = static_cast<std::size_t>(o.window);
+    const auto guard = static_cast<std::size_t>(o.guard);
+    const auto need = static_cast<std::size_t>(o.min_history);
+    buffers& buf = thread_buffers<buffers>();
+    auto& y = buf.y;
+    auto& index = buf.index;
+    y.clear();
+    index.clear();
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;  // no value, no logarithm, reference period
+        if (std::isnan(obs.value)) continue;
+        if (obs.censored) return false;
+        const double v = o.log_scale ? log_or_nan(obs.value) : obs.value;  // scaled_values()
+        if (std::isnan(v)) continue;                                          // usable_values()
+        y.push_back(v);
+        index.push_back(i);
+    }
+    // estimate() of evaluate(): mean_sd() of y[begin, end), the given values taking precedence.
+    const auto estimate = [&](std::size_t begin, std::size_t end, double& mu, double& sigma) {
+        const std::size_t n = end - begin;
+        double m = nan, sd = nan;
+        if (n) {
+            double sum = 0.0;
+            for (std::size_t k = begin; k < end; ++k) sum += y[k];
+            m = sum / static_cast<double>(n);
+        }
+        if (n >= 2) {
+            double ss = 0.0;
+            for (std::size_t k = begin; k < end; ++k) ss += (y[k] - m) * (y[k] - m);
+            sd = std::sqrt(ss / static_cast<double>(n - 1));
+        }
+        mu = std::isnan(o.mean) ? m : o.mean;
+        sigma = std::isnan(o.sd) ? std::max(sd, o.min_sd) : o.sd;
+    };
+    double mu = o.mean, sigma = o.sd;
+    std::size_t start = 0;
+    if (!given && first) {
+        start = window;
+        if (y.size() >= window) estimate(0, window, mu, sigma);
+    }
+    double c_plus = 0.0;
+    for (std::size_t p = start; p < y.size(); ++p) {
+        if (!given && !first) {
+            const std::size_t end = p > guard ? p - guard : 0;
+            const std::size_t begin = end > window ? end - window : 0;
+            if (end - begin < need) continue;
+            estimate(begin, end, mu, sigma);
+        }
+        c_plus = std::max(0.0, c_plus + standardise(y[p], mu, sigma) - o.k);
+        const detection_level raw = level_above(c_plus, o.watch, o.h);
+        level[index[p]] = raw;
+        if (o.reset && raw == detection_level::alert) c_plus = 0.0;
+    }
+    return true;
+}
+
 }  // namespace wbe::detectors

@@ -185,10 +185,15 @@ detection cross_section_detector::run(const cross_section& c, explain e) const {
 
 void cross_section_detector::run_columns(const cross_section& c, const result_columns& out) const {
     check_columns(out, c.sites.size());
+    if (out.expected.empty() && out.upper_bound.empty() && out.statistic.empty() && out.p_value.empty() &&
+        evaluate_levels(c, out.level))
+        return;
     std::vector<campaign_result>& results = reset_results(c.sites.size());
     evaluate(c, results, explain::none);
     copy_columns(results, out);
 }
+
+bool cross_section_detector::evaluate_levels(const cross_section&, std::span<detection_level>) const { return false; }
 
 std::string cross_section_detector::reason(const cross_section& c, std::size_t i) const {
     detection d = run(c, explain::all);

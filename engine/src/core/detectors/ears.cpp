@@ -175,4 +175,50 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
     }
 }
 
+// The levels evaluate() sets for a series without censored values: the same compressed values,
+// each baseline's mean_sd() (std::accumulate from 0, the two-pass SD) over the same values in the
+// same order, the same floor, standardise() and C3 terms; no bound, no text, no per-campaign
+// strings.
+bool ears::evaluate_levels(const series& s, std::span<detection_level> level) const {
+    const auto& o = options_;
+    const auto b = static_cast<std::size_t>(o.baseline);
+    const std::size_t g = guard_of(o.variant);
+    const std::size_t need = min_history();
+    const bool c3 = o.variant == ears_variant::c3;
+    buffers& buf = thread_buffers<buffers>();
+    auto& values = buf.values;
+    auto& index = buf.index;
+    auto& c2 = buf.mean;  // C2 (or C1) by compressed position, for C3's earlier terms
+    values.clear();
+    index.clear();
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;  // no value, or too little history
+        if (std::isnan(obs.value)) continue;
+        if (obs.censored) return false;
+        values.push_back(obs.value);
+        index.push_back(i);
+    }
+    const std::size_t n = values.size();
+    if (n <= need) return true;
+    c2.resize(n);
+    const auto term = [](double c) { return std::max(0.0, c - 1.0); };
+    const double bn = static_cast<double>(b), bn1 = static_cast<double>(b - 1);
+    for (std::size_t p = c3 ? b + g : need; p < n; ++p) {
+        const double* w = values.data() + (p - g - b);
+        double sum = 0.0;
+        for (std::size_t k = 0; k < b; ++k) sum += w[k];
+        const double m = sum / bn;
+        double ss = 0.0;
+        for (std::size_t k = 0; k < b; ++k) ss += (w[k] - m) * (w[k] - m);
+        const double sigma = std::max(std::sqrt(ss / bn1), o.min_sigma);
+        const double c = standardise(values[p], m, sigma);
+        c2[p] = c;
+        if (p < need) continue;
+        const double stat = c3 ? term(c2[p - 1]) + term(c2[p - 2]) + term(c) : c;
+        level[index[p]] = level_above(stat, o.watch, o.alert);
+    }
+    return true;
+}
+
 }  // namespace wbe::detectors

@@ -178,7 +178,6 @@ bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) co
     const auto need = static_cast<std::size_t>(o.min_history);
     buffers& buf = thread_buffers<buffers>();
     auto& y = buf.y;
-    auto& base = buf.base;
     auto& index = buf.index;
     y.clear();
     index.clear();
@@ -200,10 +199,13 @@ bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) co
         const std::size_t begin = end > window ? end - window : 0;
         const std::size_t n = end - begin;
         if (n < need) continue;
-        base.assign(y.begin() + static_cast<std::ptrdiff_t>(begin), y.begin() + static_cast<std::ptrdiff_t>(end));
-        double mu = nan, sd = nan;
-        mean_sd(base, mu, sd);
-        sd = std::max(sd, o.min_sd);
+        // mean_sd() of y[begin, end) in place: std::accumulate from 0, the two-pass SD (n >= 2).
+        double sum = 0.0;
+        for (std::size_t k = begin; k < end; ++k) sum += y[k];
+        const double mu = sum / static_cast<double>(n);
+        double ss = 0.0;
+        for (std::size_t k = begin; k < end; ++k) ss += (y[k] - mu) * (y[k] - mu);
+        const double sd = std::max(std::sqrt(ss / static_cast<double>(n - 1)), o.min_sd);
         const double sigma = sd * se_factor_[n];
         const double df = static_cast<double>(n) - 1.0;
         const double t = standardise(smoothed, mu, sigma);

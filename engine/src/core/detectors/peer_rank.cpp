@@ -147,4 +147,84 @@ void peer_rank::evaluate(const cross_section& c, std::vector<campaign_result>& o
     }
 }
 
+namespace {
+struct level_buffers {
+    std::vector<std::vector<double>> values;  // by group, the sites' values
+    std::vector<std::size_t> group_of;        // by site
+    std::unordered_map<std::string_view, std::size_t> group_index;
+};
+}  // namespace
+
+// The levels evaluate() sets for a cross-section without censored sites. evaluate() gives rank
+// r = 1 + #{values > x} the level alert when r <= alert_share·n + 1e-9 (the same expression
+// here), i.e. r <= k_a = ⌊alert_share·n + 1e-9⌋ (r is a whole number, floor is exact); and
+// #{values > x} < k is exactly x >= the k-th highest value (NaN sites are not in the group; ±0
+// compare equal in both). So two selections per group (nth_element, the second within the part
+// below the first) replace the sort, and each site compares its value with two numbers.
+bool peer_rank::evaluate_levels(const cross_section& c, std::span<detection_level> level) const {
+    const auto& o = options_;
+    for (const peer& p : c.sites)
+        if (p.censored) return false;
+    level_buffers& buf = thread_buffers<level_buffers>();
+    auto& values = buf.values;
+    auto& group_of = buf.group_of;
+    auto& group_index = buf.group_index;
+    group_index.clear();
+    std::size_t n_groups = 0;
+    group_of.resize(c.sites.size());
+    for (std::size_t i = 0; i < c.sites.size(); ++i) {
+        const peer& p = c.sites[i];
+        if (std::isnan(p.value)) continue;
+        const auto found = group_index.try_emplace(p.group, n_groups);
+        if (found.second) {
+            if (values.size() <= n_groups) values.emplace_back();
+            values[n_groups++].clear();
+        }
+        group_of[i] = found.first->second;
+        values[found.first->second].push_back(p.value);
+    }
+    // Per group: the values at or above which a site is alert / watch (NaN: none is, not even +∞).
+    std::vector<std::pair<double, double>>& cuts = thread_buffers<std::vector<std::pair<double, double>>>();
+    cuts.assign(n_groups, {nan, nan});
+    const auto min_peers = static_cast<std::size_t>(o.min_peers);
+    for (std::size_t k = 0; k < n_groups; ++k) {
+        std::vector<double>& v = values[k];
+        const std::size_t n = v.size();
+        if (n < min_peers) continue;  // not_evaluable, below
+        const double nn = static_cast<double>(n);
+        const auto top = [nn](double share) {
+            return static_cast<std::size_t>(std::floor(std::min(share * nn + 1e-9, nn)));
+        };
+        const std::size_t k_alert = top(o.alert_share), k_watch = top(o.watch_share);  // k_alert <= k_watch <= n
+        auto end = v.end();
+        if (k_alert >= 1) {
+            const auto at = v.begin() + static_cast<std::ptrdiff_t>(n - k_alert);
+            std::nth_element(v.begin(), at, end);
+            cuts[k].first = *at;
+            end = at;  // the n − k_alert lowest values, for the next selection
+        }
+        if (k_watch > k_alert) {
+            const auto at = v.begin() + static_cast<std::ptrdiff_t>(n - k_watch);
+            std::nth_element(v.begin(), at, end);
+            cuts[k].second = *at;
+        } else {
+            cuts[k].second = cuts[k].first;
+        }
+    }
+    for (std::size_t i = 0; i < c.sites.size(); ++i) {
+        const double x = c.sites[i].value;
+        if (std::isnan(x)) {
+            level[i] = detection_level::not_evaluable;
+            continue;
+        }
+        const std::size_t g = group_of[i];
+        if (values[g].size() < min_peers) {
+            level[i] = detection_level::not_evaluable;
+            continue;
+        }
+        level[i] = x >= cuts[g].first ? detection_level::alert : x >= cuts[g].second ? detection_level::watch : detection_level::none;
+    }
+    return true;
+}
+
 }  // namespace wbe::detectors

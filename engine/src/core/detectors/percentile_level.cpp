@@ -33,6 +33,7 @@ namespace {
 struct buffers {
     std::vector<std::size_t> history;  // previous campaigns with a positive value, in time order
     std::vector<double> window, scaled;
+    std::vector<double> y;             // evaluate_levels(): the ln values of `history`
 };
 }  // namespace
 
@@ -143,6 +144,67 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
                         num(r.upper_bound), ")", note);
         });
     }
+}
+
+// The levels evaluate() sets for a series without censored values: the same history of
+// positive values, look-back window (in time order), mean_sd(), percentile by rank (the
+// minimum when the rank is 0; values without NaN or −0 have one value at each rank, whatever
+// finds it) and SD floor, and z = (ln value − baseline)/sd by the same expressions. The level compares e^z with watch
+// and alert; e^z is computed only where z is within a relative 10⁻⁹ of ln watch or ln alert
+// (elsewhere exp's and log's rounding, below 10⁻¹⁵, cannot change the comparison).
+bool percentile_level::evaluate_levels(const series& s, std::span<detection_level> level) const {
+    const auto& o = options_;
+    const auto lookback = static_cast<std::size_t>(o.lookback);
+    const auto need = static_cast<std::size_t>(o.min_history);
+    buffers& buf = thread_buffers<buffers>();
+    auto& y = buf.y;
+    auto& window = buf.window;
+    const std::size_t n_campaigns = s.campaigns.size();
+    for (std::size_t i = 0; i < n_campaigns; ++i)
+        if (s.campaigns[i].censored) return false;
+    y.resize(n_campaigns);
+    const double ln_watch = std::log(o.watch), ln_alert = std::log(o.alert);
+    const double watch_lo = ln_watch - 1e-9 * (1.0 + std::abs(ln_watch)), watch_hi = ln_watch + 1e-9 * (1.0 + std::abs(ln_watch));
+    const double alert_lo = ln_alert - 1e-9 * (1.0 + std::abs(ln_alert)), alert_hi = ln_alert + 1e-9 * (1.0 + std::abs(ln_alert));
+    std::size_t h = 0;  // history size
+    for (std::size_t i = 0; i < n_campaigns; ++i) {
+        const double v = s.campaigns[i].value;
+        level[i] = detection_level::not_evaluable;  // no value, a value <= 0, too little history, SD 0
+        if (!(v > 0.0)) continue;
+        const std::size_t n = std::min(h, lookback);
+        y[h++] = std::log(v);  // log_or_nan() of a positive value
+        if (n < need) continue;
+        const double* w = y.data() + (h - 1 - n);  // the window, oldest first, as baseline_values() gives it
+        double sum = 0.0;  // mean_sd(): std::accumulate from 0, then the two-pass SD
+        for (std::size_t k = 0; k < n; ++k) sum += w[k];
+        const double mean = sum / static_cast<double>(n);
+        double ss = 0.0;
+        for (std::size_t k = 0; k < n; ++k) ss += (w[k] - mean) * (w[k] - mean);
+        const double sd = std::sqrt(ss / static_cast<double>(n - 1));  // n >= min_history >= 2
+        const double used_sd = std::max(sd, o.min_sd);
+        if (!(used_sd > 0.0)) continue;
+        const std::size_t rank = nearest_rank(n, o.percentile);
+        double baseline;
+        if (rank == 0) {  // the minimum (the default p = 0.1 up to 10 values): the same value, no sort
+            baseline = w[0];
+            for (std::size_t k = 1; k < n; ++k) baseline = std::min(baseline, w[k]);
+        } else if (n <= 8) {  // ln of positive values: no NaN, no −0 (sort_small()'s network)
+            double a[8];
+            for (std::size_t k = 0; k < 8; ++k) a[k] = k < n ? w[k] : inf;
+            sort_network_8(a);
+            baseline = a[rank];
+        } else {  // the value of rank `rank`: the same whichever way the window is ordered
+            window.assign(w, w + n);
+            std::nth_element(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(rank), window.end());
+            baseline = window[rank];
+        }
+        const double z = (y[h - 1] - baseline) / used_sd;
+        if (z < watch_lo) level[i] = detection_level::none;
+        else if (z > watch_hi && z < alert_lo) level[i] = detection_level::watch;
+        else if (z > alert_hi) level[i] = detection_level::alert;
+        else level[i] = level_above(std::exp(z), o.watch, o.alert);  // near a cut, NaN, or cut points at ∞
+    }
+    return true;
 }
 
 }  // namespace wbe::detectors

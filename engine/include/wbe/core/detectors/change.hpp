@@ -26,6 +26,7 @@
 /// and class are given only when both bounds agree. Minimum history: the partner campaign.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,9 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for series without censored values:
+    /// the basis comparison only (evaluate() also describes the other), no bound.
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     change_options options_;

@@ -29,6 +29,7 @@
 /// C⁺: watch two quarters later, alert again after four.
 
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,10 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for series without censored values:
+    /// evaluate()'s reference estimates and C⁺ (with its restart), no back-transformed mean or
+    /// bound.
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     cusum_options options_;

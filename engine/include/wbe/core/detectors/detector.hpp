@@ -182,13 +182,16 @@ public:
     /// One result per site of `c`, in order (campaign = c.campaign, site_id set).
     [[nodiscard]] detection run(const cross_section& c, explain e = explain::all) const;
     /// Levels and numbers of every site of `c` into the caller's arrays (see
-    /// series_detector::run_columns()).
+    /// series_detector::run_columns(); with every number column empty, evaluate_levels() first).
     void run_columns(const cross_section& c, const result_columns& out) const;
     /// The reason run(c, explain::all) gives site `i`.
     [[nodiscard]] std::string reason(const cross_section& c, std::size_t i) const;
 
 protected:
     virtual void evaluate(const cross_section& c, std::vector<campaign_result>& out, explain e) const = 0;
+    /// Levels only, as series_detector::evaluate_levels(): every entry of `level` (one per site)
+    /// as evaluate() would set it and true, or false for a cross-section it does not handle.
+    virtual bool evaluate_levels(const cross_section& c, std::span<detection_level> level) const;
 };
 
 }  // namespace wbe::detectors

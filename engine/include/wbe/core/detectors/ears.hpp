@@ -28,6 +28,7 @@
 /// Registered three times: `ears_c1`, `ears_c2`, `ears_c3`.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,9 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for series without censored values:
+    /// evaluate()'s baselines and statistic, no bound and no per-campaign text.
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     ears_options options_;

@@ -19,6 +19,7 @@
 /// at their substitute, and a censored site's own level is judged at both ends of its range
 /// (detector.hpp). Defaults: top 10% alert, top 25% watch, at least 5 sites.
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +49,11 @@ public:
 
 protected:
     void evaluate(const cross_section& c, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for cross-sections without censored
+    /// sites: per group, the values of the k-th highest site for k = ⌊share·n + 10⁻⁹⌋ (alert and
+    /// watch shares) by selection instead of a sort (rank ≤ k exactly when the value is at or
+    /// above the k-th highest); no median, percentile or bound.
+    bool evaluate_levels(const cross_section& c, std::span<detection_level> level) const override;
 
 private:
     peer_rank_options options_;

@@ -34,6 +34,7 @@
 /// - min_sd 0.1 ln units floors the SD (NWSS has none), as in rolling_baseline; set it to 0 for
 ///   the NWSS formula exactly (an SD of 0 then answers not_evaluable).
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,10 @@ public:
 
 protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
+    /// Levels only (run_columns() without number columns), for series without censored values:
+    /// evaluate()'s window, mean, SD and percentile; the level's e^z only where z is within a
+    /// relative 10⁻⁹ of ln watch or ln alert; no expected value or bound.
+    bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
     percentile_level_options options_;
