@@ -99,8 +99,17 @@ residue_model read_residue(const std::string& path) {
 std::vector<std::string> yaml_files(const std::string& dir) {
     std::vector<std::string> files;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-        if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        // The error_code form: an entry whose status cannot be read (no permission) is a config
+        // error naming it, not a std::filesystem_error out of the reader (nor silently skipped:
+        // the set would lack that residue).
+        if (e.path().extension() != ".yaml") continue;
+        std::error_code entry_ec;
+        const bool regular = e.is_regular_file(entry_ec);
+        if (entry_ec)
+            throw_config_error({e.path().string(), 0, 0}, "models", e.path().string(), "cannot read the model file: " + entry_ec.message());
+        if (regular) files.push_back(e.path().string());
+    }
     if (ec) throw_config_error({dir, 0, 0}, "models", dir, "cannot read the model folder: " + ec.message());
     std::sort(files.begin(), files.end());
     return files;
