@@ -2,6 +2,7 @@
 // checked with its exact message (`file:line:col: field = value: rule`).
 
 #include "wbe/io/assay_csv.hpp"
+#include "assay_result_equal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -679,31 +680,14 @@ TEST(assay_csv, read_assay_batch_names_the_path) {
 // read_assay_batch reads a file in chunks of a few hundred KiB and falls back to reading it
 // whole at the first problem; either way its answer must be parse_assay_batch's of the bytes.
 
-bool same_double(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
-
 void expect_same_batch(const assay_batch& a, const assay_batch& b) {
     EXPECT_EQ(a.batch_id, b.batch_id);
     EXPECT_EQ(a.source, b.source);
     EXPECT_EQ(a.content_hash, b.content_hash);
     ASSERT_EQ(a.results.size(), b.results.size());
     for (std::size_t k = 0; k < a.results.size(); ++k) {
-        const wbe::assay_result& x = a.results[k];
-        const wbe::assay_result& y = b.results[k];
         SCOPED_TRACE(k);
-        EXPECT_EQ(x.batch_id, y.batch_id);
-        EXPECT_EQ(x.sample_id, y.sample_id);
-        EXPECT_EQ(x.site_id, y.site_id);
-        EXPECT_EQ(x.day, y.day);
-        EXPECT_EQ(x.analyte, y.analyte);
-        EXPECT_EQ(x.conc.qual, y.conc.qual);
-        EXPECT_TRUE(same_double(x.conc.value, y.conc.value));
-        EXPECT_TRUE(same_double(x.conc.lod, y.conc.lod));
-        EXPECT_TRUE(same_double(x.conc.loq, y.conc.loq));
-        EXPECT_EQ(x.method_id, y.method_id);
-        EXPECT_EQ(x.lab_id, y.lab_id);
-        EXPECT_EQ(x.sample_type, y.sample_type);
-        EXPECT_TRUE(same_double(x.recovery_pct, y.recovery_pct));
-        EXPECT_EQ(x.notes, y.notes);
+        wbe::test::expect_same_result(a.results[k], b.results[k]);
     }
 }
 

@@ -18,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "assay_result_equal.hpp"
 #include "test_support.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/version.hpp"
@@ -239,21 +240,7 @@ void expect_same(const store_contents& a, const store_contents& b) {
     ASSERT_EQ(a.samples.size(), b.samples.size());
     for (std::size_t i = 0; i < a.samples.size(); ++i) {
         SCOPED_TRACE("sample " + std::to_string(i));
-        const auto &x = a.samples[i], &y = b.samples[i];
-        EXPECT_EQ(x.batch_id, y.batch_id);
-        EXPECT_EQ(x.sample_id, y.sample_id);
-        EXPECT_EQ(x.site_id, y.site_id);
-        EXPECT_EQ(x.day, y.day);
-        EXPECT_EQ(x.analyte, y.analyte);
-        EXPECT_EQ(x.conc.qual, y.conc.qual);
-        EXPECT_TRUE(same(x.conc.value, y.conc.value));
-        EXPECT_TRUE(same(x.conc.lod, y.conc.lod));
-        EXPECT_TRUE(same(x.conc.loq, y.conc.loq));
-        EXPECT_EQ(x.method_id, y.method_id);
-        EXPECT_EQ(x.lab_id, y.lab_id);
-        EXPECT_EQ(x.sample_type, y.sample_type);
-        EXPECT_TRUE(same(x.recovery_pct, y.recovery_pct));
-        EXPECT_EQ(x.notes, y.notes);
+        test::expect_same_result(a.samples[i], b.samples[i]);
     }
     ASSERT_EQ(a.sites.size(), b.sites.size());
     for (std::size_t i = 0; i < a.sites.size(); ++i) {
