@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "detector_test_support.hpp"
+#include "wbe/core/detectors/mann_kendall.hpp"
 #include "wbe/core/detectors/trend.hpp"
 
 namespace {
@@ -155,4 +158,57 @@ TEST(Trend, SignificantButSmallRiseIsNotFlagged) {
     trend_options o;
     o.min_rise = 0.04;
     EXPECT_EQ(trend(o).run(s).campaigns[11].level, detection_level::alert);
+}
+
+// Levels only (run_columns() without number columns: evaluate_levels(), which slides S and the
+// tie term itself and skips Z and p where S cannot reach watch_p) gives run()'s levels, with
+// many ties, gaps, short windows and watch_p exactly at, just above and just below the p of
+// reachable windows (n = 6 and 12 without ties, n = 8 with a tie pair), near 1 and tiny.
+TEST(Trend, LevelsOnlyEqualRunAtThePCuts) {
+    using wbe::detectors::mann_kendall_z;
+    using wbe::detectors::two_sided_normal_p;
+    std::vector<double> cuts = {0.10, std::nextafter(1.0, 0.0), 0.999999, 1e-300, 1e-12};
+    const auto p_of = [](double s, double n, double ties) {
+        const double var_s = (n * (n - 1.0) * (2.0 * n + 5.0) - ties) / 18.0;
+        return two_sided_normal_p(mann_kendall_z(s, var_s));
+    };
+    for (const double p : {p_of(11, 6, 0), p_of(9, 6, 0), p_of(30, 12, 0), p_of(26, 12, 0), p_of(14, 8, 2 * 1 * 9)}) {
+        cuts.push_back(p);
+        cuts.push_back(std::nextafter(p, 2.0));
+        cuts.push_back(std::nextafter(p, -1.0));
+    }
+    std::mt19937_64 g(7);
+    std::vector<wbe::detectors::detection_level> level;
+    for (const double watch : cuts) {
+        for (const int variant : {0, 1, 2}) {
+            trend_options o;
+            o.watch_p = watch;
+            o.alert_p = watch / 2;
+            o.min_rise = 0.0;
+            o.log_scale = variant != 1;
+            if (variant == 2) {
+                o.window = 6;
+                o.min_history = 2;
+            }
+            const trend d(o);
+            for (int k = 0; k < 300; ++k) {
+                std::vector<double> v(5 + g() % 40);
+                const int distinct = 2 + static_cast<int>(g() % 12);  // few distinct values: ties
+                for (double& x : v) {
+                    x = 1.0 + static_cast<double>(g() % distinct) + (g() % 3 == 0 ? 0.0 : 0.01 * static_cast<double>(g() % 7));
+                    if (g() % 5 == 0) x += static_cast<double>(g() % 50);  // rises
+                    if (!o.log_scale && g() % 4 == 0) x = -x;
+                    if (g() % 11 == 0) x = wbe::test::nan;
+                    if (o.log_scale && g() % 17 == 0) x = 0.0;  // no logarithm: left out
+                }
+                const auto s = wbe::test::quarterly(v);
+                level.assign(v.size(), detection_level::none);
+                d.run_columns(s, {level, {}, {}, {}, {}});
+                const auto expected = d.run(s);
+                for (std::size_t i = 0; i < v.size(); ++i)
+                    ASSERT_EQ(level[i], expected.campaigns[i].level)
+                        << "watch_p " << watch << " variant " << variant << " series " << k << " entry " << i;
+            }
+        }
+    }
 }

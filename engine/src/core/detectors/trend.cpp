@@ -7,6 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "detail.hpp"
 #include "wbe/core/detectors/mann_kendall.hpp"
@@ -57,7 +61,26 @@ std::vector<diagnostic> trend::check(const trend_options& o) {
     return out;
 }
 
-trend::trend(const trend_options& options) : options_(options) { throw_if_invalid(check(options_)); }
+// A z below which two_sided_normal_p(z) ≥ watch_p for sure, squared, for evaluate_levels():
+// the z where erfc(z/√2) crosses watch_p (bisection), less a relative 10⁻⁶ — far more than the
+// few-ulp errors of erfc, the division and the square root, so a window whose Z is below it has
+// p ≥ watch_p (none) however p is rounded. 0 (every rising window computed in full) when watch_p
+// is too small for erfc to keep its precision near it.
+static double watch_z_squared(double watch_p) {
+    if (!(watch_p >= 1e-280)) return watch_p > 0.0 ? 0.0 : inf;  // watch_p ≤ 0: p < watch_p never
+    double lo = 0.0, hi = 40.0;  // two_sided_normal_p(0) = 1 ≥ watch_p > two_sided_normal_p(40)
+    for (int i = 0; i < 200; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (two_sided_normal_p(mid) >= watch_p ? lo : hi) = mid;
+    }
+    const double z = lo * (1.0 - 1e-6) - 1e-6;
+    return z > 0.0 ? z * z : 0.0;
+}
+
+trend::trend(const trend_options& options) : options_(options), watch_z2_(0.0) {
+    throw_if_invalid(check(options_));
+    watch_z2_ = watch_z_squared(options_.watch_p);
+}
 
 std::size_t trend::min_history() const noexcept { return static_cast<std::size_t>(options_.min_history); }
 
@@ -211,6 +234,14 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
 // path: the same usable campaigns, windows, Mann–Kendall and level rule; the slope from
 // sen_slope_only(), which equals sliding_sen_slope::result()'s to the bit (sen_slope.hpp), and
 // only where the level depends on it.
+//
+// Mann–Kendall slides here over the values in place (no copy of the window): S and the tie term
+// Σ t(t−1)(2t+5) are integers updated by the sign counts and the ties of the value that enters or
+// leaves against the window, as sliding_mann_kendall does, so they are its exact integers, and
+// var(S) is its formula on them. Z and p are computed only where S > 0 and (S − 1)² is not below
+// watch_z2_·var(S), both times 18 (below it Z is clearly below the watch cut's z and p is above watch_p: none);
+// those windows get mann_kendall_z() and two_sided_normal_p() in full. The logarithms of the
+// values (log_scale) are taken only for the windows whose Sen slope is needed.
 bool trend::evaluate_levels(const series& s, std::span<detection_level> level) const {
     const auto& o = options_;
     if (o.seasonal) return false;
@@ -218,11 +249,11 @@ bool trend::evaluate_levels(const series& s, std::span<detection_level> level) c
     const auto need = static_cast<std::size_t>(o.min_history);
     buffers& buf = thread_buffers<buffers>();
     auto& index = buf.index;
-    auto& ys = buf.ys;
+    auto& vs = buf.codes;  // the usable values, as Mann–Kendall takes them
+    auto& ys = buf.ys;     // their values on the slope's scale, up to `logged`
     auto& ts = buf.ts;
-    auto& kendall = buf.kendall;
     index.clear();
-    ys.clear();
+    vs.clear();
     ts.clear();
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
@@ -230,33 +261,111 @@ bool trend::evaluate_levels(const series& s, std::span<detection_level> level) c
         if (std::isnan(obs.value)) continue;
         if (obs.censored || std::isinf(obs.value)) return false;
         if (!std::isfinite(obs.time)) continue;
-        const double y = o.log_scale ? log_or_nan(obs.value) : obs.value;
-        if (std::isnan(y)) continue;
+        if (o.log_scale && !(obs.value > 0.0)) continue;  // log_or_nan() is NaN exactly there
         index.push_back(i);
-        ys.push_back(y);
+        vs.push_back(obs.value);
         ts.push_back(obs.time);
     }
-    kendall.clear();
+    const double* const v = vs.data();
+    const double* y = v;
+    if (o.log_scale) {
+        ys.resize(vs.size());
+        y = ys.data();
+    }
+    std::size_t logged = 0;        // ys[0, logged) hold ln of vs (those before a window's start may not)
+    std::int64_t mk_s = 0;         // S of the window [in_begin, in_end)
+    std::int64_t ties = 0;         // Σ over its tie groups of t(t−1)(2t+5)
     std::size_t in_begin = 0, in_end = 0;
     for (std::size_t p = 0; p < index.size(); ++p) {
         const std::size_t begin = p + 1 > window ? p + 1 - window : 0;
         if (p - begin < need) continue;
         if (in_end < begin) {
-            kendall.clear();
+            mk_s = 0;
+            ties = 0;
             in_begin = in_end = begin;
         }
-        for (; in_begin < begin; ++in_begin) kendall.pop_front();
-        for (; in_end <= p; ++in_end) kendall.push_back(s.campaigns[index[in_end]].value);
-        // result()'s S, var(S), Z and p, the last two only for a rising S (else the level is none)
-        const double mk_s = kendall.s(), var_s = kendall.var_s();
-        if (!(var_s > 0.0)) continue;  // all values tied: not_evaluable
+        if (in_begin + 1 == begin && in_end == p && in_end > begin) {
+            // The usual step: v[in_begin] leaves and v[p] enters, both paired with [begin, p).
+            const double out = v[in_begin], in = v[p];
+            std::int64_t below_out = 0, above_out = 0, below_in = 0, above_in = 0;
+            std::size_t q = begin;
+#if defined(__SSE2__)
+            {  // two values at a time: each comparison's mask is −1 in a 64-bit lane
+                const __m128d o2 = _mm_set1_pd(out), i2 = _mm_set1_pd(in);
+                __m128i bo = _mm_setzero_si128(), ao = bo, bi = bo, ai = bo;
+                for (; q + 2 <= p; q += 2) {
+                    const __m128d w = _mm_loadu_pd(v + q);
+                    bo = _mm_sub_epi64(bo, _mm_castpd_si128(_mm_cmplt_pd(w, o2)));
+                    ao = _mm_sub_epi64(ao, _mm_castpd_si128(_mm_cmpgt_pd(w, o2)));
+                    bi = _mm_sub_epi64(bi, _mm_castpd_si128(_mm_cmplt_pd(w, i2)));
+                    ai = _mm_sub_epi64(ai, _mm_castpd_si128(_mm_cmpgt_pd(w, i2)));
+                }
+                alignas(16) std::int64_t lanes[8];
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes), bo);
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 2), ao);
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 4), bi);
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 6), ai);
+                below_out = lanes[0] + lanes[1];
+                above_out = lanes[2] + lanes[3];
+                below_in = lanes[4] + lanes[5];
+                above_in = lanes[6] + lanes[7];
+            }
+#endif
+            for (; q < p; ++q) {
+                below_out += v[q] < out;
+                above_out += v[q] > out;
+                below_in += v[q] < in;
+                above_in += v[q] > in;
+            }
+            const auto m = static_cast<std::int64_t>(p - begin);
+            const std::int64_t equal_out = m - below_out - above_out, equal_in = m - below_in - above_in;
+            mk_s += (below_out - above_out) + (below_in - above_in);  // − Σ sign(v − out) + Σ sign(in − v)
+            ties += 6 * (equal_in * (equal_in + 2) - equal_out * (equal_out + 2));
+            in_begin = begin;
+            in_end = p + 1;
+        }
+        for (; in_begin < begin; ++in_begin) {  // the first value leaves: its pairs with the rest
+            const double x = v[in_begin];
+            std::int64_t below = 0, above = 0;
+            for (std::size_t q = in_begin + 1; q < in_end; ++q) {
+                below += v[q] < x;
+                above += v[q] > x;
+            }
+            const std::int64_t equal = static_cast<std::int64_t>(in_end - in_begin - 1) - below - above;  // no NaN
+            mk_s -= above - below;
+            ties -= 6 * equal * (equal + 2);  // t(t−1)(2t+5) − (t−1)(t−2)(2t+3), t = equal + 1
+        }
+        for (; in_end <= p; ++in_end) {  // a value enters: its pairs with the window
+            const double x = v[in_end];
+            std::int64_t below = 0, above = 0;
+            for (std::size_t q = in_begin; q < in_end; ++q) {
+                below += v[q] < x;
+                above += v[q] > x;
+            }
+            const std::int64_t equal = static_cast<std::int64_t>(in_end - in_begin) - below - above;
+            mk_s += below - above;
+            ties += 6 * equal * (equal + 2);
+        }
+        // n(n−1)(2n+5) − ties = 18 var(S), an exact integer: var(S) > 0 exactly when it is.
+        const auto n_int = static_cast<std::int64_t>(p - begin + 1);
+        const std::int64_t var18 = n_int * (n_int - 1) * (2 * n_int + 5) - ties;
+        if (var18 <= 0) continue;  // all values tied: not_evaluable
         detection_level& l = level[index[p]];
         l = detection_level::none;
-        if (!(mk_s > 0.0)) continue;
-        const detection_level raw = level_below(two_sided_normal_p(mann_kendall_z(mk_s, var_s)), o.watch_p, o.alert_p);
+        if (mk_s <= 0) continue;  // not rising: none whatever p
+        const double s_minus_1 = static_cast<double>(mk_s - 1);
+        if (18.0 * s_minus_1 * s_minus_1 < watch_z2_ * static_cast<double>(var18)) continue;  // p clearly ≥ watch_p
+        // sliding_mann_kendall::var_s()'s arithmetic on the same exact integers
+        const double n = static_cast<double>(n_int);
+        const double var_s = (n * (n - 1.0) * (2.0 * n + 5.0) - static_cast<double>(ties)) / 18.0;
+        const double mk_sd = static_cast<double>(mk_s);
+        const detection_level raw = level_below(two_sided_normal_p(mann_kendall_z(mk_sd, var_s)), o.watch_p, o.alert_p);
         if (raw == detection_level::none) continue;
-        const std::size_t n = p - begin + 1;
-        const double slope = sen_slope_only({ts.data() + begin, n}, {ys.data() + begin, n}, buf.slopes);
+        const std::size_t len = p - begin + 1;
+        if (o.log_scale)
+            for (std::size_t q = std::max(logged, begin); q <= p; ++q) ys[q] = std::log(v[q]);
+        logged = p + 1;
+        const double slope = sen_slope_only({ts.data() + begin, len}, {y + begin, len}, buf.slopes);
         const double rise_per_year = o.log_scale ? std::expm1(slope * s.units_per_year) : slope * s.units_per_year;
         if (slope > 0.0 && rise_per_year >= o.min_rise) l = raw;
     }

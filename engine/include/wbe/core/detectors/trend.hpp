@@ -70,6 +70,8 @@ protected:
 
 private:
     trend_options options_;
+    /// For evaluate_levels(): a rising window with (S − 1)² < watch_z2_·var(S) has p ≥ watch_p.
+    double watch_z2_ = 0.0;
 };
 
 }  // namespace wbe::detectors
