@@ -196,18 +196,8 @@ bool cusum::evaluate_levels(const series& s, std::span<detection_level> level) c
     buffers& buf = thread_buffers<buffers>();
     auto& y = buf.y;
     auto& index = buf.index;
-    y.clear();
-    index.clear();
-    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
-        const observation& obs = s.campaigns[i];
-        level[i] = detection_level::not_evaluable;  // no value, no logarithm, reference period
-        if (std::isnan(obs.value)) continue;
-        if (obs.censored) return false;
-        const double v = o.log_scale ? log_or_nan(obs.value) : obs.value;  // scaled_values()
-        if (std::isnan(v)) continue;                                          // usable_values()
-        y.push_back(v);
-        index.push_back(i);
-    }
+    // Not evaluable unless set below: no value, no logarithm, reference period.
+    if (!uncensored_usable_values(s, o.log_scale, level, y, index)) return false;
     // estimate() of evaluate(): mean_sd() of y[begin, end), the given values taking precedence.
     const auto estimate = [&](std::size_t begin, std::size_t end, double& mu, double& sigma) {
         const std::size_t n = end - begin;

@@ -202,6 +202,27 @@ void set_level(campaign_result& r, detection_level level, explain e, MakeReason&
 /// Every campaign's value on the analysed scale (ln with `log_scale`, NaN for a value ≤ 0 then),
 /// in `out`: computed once per series rather than once per window that holds the campaign.
 void scaled_values(const series& s, bool log_scale, std::vector<double>& out);
+/// The levels paths' usable values (evaluate_levels()): the campaigns with a value, on the
+/// analysed scale, as scaled_values() and usable_values() give them, in `y`, and their positions
+/// in `index`; every level up to the last campaign read is set to not_evaluable. false, as soon
+/// as a value is censored: the levels path declines such a series.
+[[nodiscard]] inline bool uncensored_usable_values(const series& s, bool log_scale, std::span<detection_level> level,
+                                                   std::vector<double>& y, std::vector<std::size_t>& index) {
+    y.clear();
+    index.clear();
+    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;
+        if (std::isnan(obs.value)) continue;
+        if (obs.censored) return false;
+        const double v = log_scale ? log_or_nan(obs.value) : obs.value;
+        if (std::isnan(v)) continue;
+        y.push_back(v);
+        index.push_back(i);
+    }
+    return true;
+}
+
 
 /// The campaigns of `s` with a usable value, on the analysed scale (`scaled`, from
 /// scaled_values()), in `y`, and their positions in `index`. A value ≤ 0 on the log scale is

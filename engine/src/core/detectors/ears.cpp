@@ -189,16 +189,9 @@ bool ears::evaluate_levels(const series& s, std::span<detection_level> level) co
     auto& values = buf.values;
     auto& index = buf.index;
     auto& c2 = buf.mean;  // C2 (or C1) by compressed position, for C3's earlier terms
-    values.clear();
-    index.clear();
-    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
-        const observation& obs = s.campaigns[i];
-        level[i] = detection_level::not_evaluable;  // no value, or too little history
-        if (std::isnan(obs.value)) continue;
-        if (obs.censored) return false;
-        values.push_back(obs.value);
-        index.push_back(i);
-    }
+    // Not evaluable unless set below: no value, or too little history. ears works on the values
+    // as they are (no log scale).
+    if (!uncensored_usable_values(s, false, level, values, index)) return false;
     const std::size_t n = values.size();
     if (n <= need) return true;
     c2.resize(n);

@@ -179,18 +179,7 @@ bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) co
     buffers& buf = thread_buffers<buffers>();
     auto& y = buf.y;
     auto& index = buf.index;
-    y.clear();
-    index.clear();
-    for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
-        const observation& obs = s.campaigns[i];
-        level[i] = detection_level::not_evaluable;
-        if (std::isnan(obs.value)) continue;
-        if (obs.censored) return false;
-        const double v = o.log_scale ? log_or_nan(obs.value) : obs.value;  // scaled_values()
-        if (std::isnan(v)) continue;                                          // usable_values()
-        y.push_back(v);
-        index.push_back(i);
-    }
+    if (!uncensored_usable_values(s, o.log_scale, level, y, index)) return false;
     double smoothed = nan;  // E_{t−1}
     for (std::size_t p = 0; p < y.size(); ++p) {
         const double previous = smoothed;
