@@ -381,6 +381,38 @@ TEST(MonteCarlo, SameSeedGivesBitIdenticalResultsForAnyThreadsBlocksOrderAndQuan
     }
 }
 
+// The hand-written AVX-512 kernels (normal_block's fast path, the fused per-block summary)
+// against their portable twins: the same bits, for every problem of mixed_problems, with 0 to 5
+// thresholds (the fused summary counts at most 4; more take the separate loops), a block that
+// is not a multiple of 8 (only the portable loops take draws that do not start a lane group) and
+// a bracket that overflows (bracket_sds 50 holds every draw; 0.3 misses). On a CPU without
+// AVX-512 both runs are portable and the test compares a run with itself.
+TEST(MonteCarlo, PortableKernelsGiveTheSameBitsAsAvx512) {
+    std::vector<mc_problem> ps = mixed_problems();
+    for (std::size_t t = 0; t <= 5; ++t) {
+        mc_problem p = seven_days({}, {});
+        p.drug_key = rng::hash("thresholds " + std::to_string(t));
+        for (std::size_t i = 0; i < t; ++i) p.estimates[0].thresholds.push_back(110.0 + 10.0 * static_cast<double>(i));
+        ps.push_back(std::move(p));
+    }
+    struct variant {
+        std::size_t block;
+        double sds;
+    };
+    for (const variant v : {variant{1024, 5.0}, variant{1000, 5.0}, variant{1024, 50.0}, variant{1024, 0.3}}) {
+        mc_options o = options(3000);
+        o.block = v.block;
+        o.bracket_sds = v.sds;
+        const auto fast = run_monte_carlo(ps, o);
+        rng::detail::enable_avx512(false);
+        const auto portable = run_monte_carlo(ps, o);
+        rng::detail::enable_avx512(true);
+        for (std::size_t k = 0; k < ps.size(); ++k)
+            expect_identical(portable[k], fast[k],
+                             "block " + std::to_string(v.block) + ", sds " + std::to_string(v.sds) + ", problem " + std::to_string(k));
+    }
+}
+
 TEST(MonteCarlo, DifferentSeedGivesDifferentDraws) {
     const mc_problem p = seven_days({}, {137.5});
     mc_options a = options(2000), b = options(2000);

@@ -191,19 +191,24 @@ TEST(Rng, ZigguratTailMatchesTheNormalTail) {
 }  // namespace
 
 // normal_block is `normal` at consecutive counters, bit for bit, whatever the block length and
-// start (the vectorised fast path, its tail and the slow-path draws included).
+// start (the vectorised fast path, its tail and the slow-path draws included), with the AVX-512
+// kernel and with the portable loop.
 TEST(Rng, NormalBlockEqualsNormalBitForBit) {
-    for (std::uint64_t key : {std::uint64_t{1}, std::uint64_t{0xDEADBEEF}, wbe::rng::hash("site")}) {
-        for (std::uint64_t start : {std::uint64_t{0}, std::uint64_t{3}, std::uint64_t{1} << 40}) {
-            for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 1000u, 4099u}) {
-                std::vector<double> block(n);
-                wbe::rng::normal_block(key, start, n, block.data());
-                for (std::size_t j = 0; j < n; ++j)
-                    ASSERT_EQ(std::bit_cast<std::uint64_t>(block[j]), std::bit_cast<std::uint64_t>(wbe::rng::normal(key, start + j)))
-                        << "key " << key << " start " << start << " j " << j;
+    for (bool avx512 : {true, false}) {
+        wbe::rng::detail::enable_avx512(avx512);
+        for (std::uint64_t key : {std::uint64_t{1}, std::uint64_t{0xDEADBEEF}, wbe::rng::hash("site")}) {
+            for (std::uint64_t start : {std::uint64_t{0}, std::uint64_t{3}, std::uint64_t{1} << 40}) {
+                for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 1000u, 4099u}) {
+                    std::vector<double> block(n);
+                    wbe::rng::normal_block(key, start, n, block.data());
+                    for (std::size_t j = 0; j < n; ++j)
+                        ASSERT_EQ(std::bit_cast<std::uint64_t>(block[j]), std::bit_cast<std::uint64_t>(wbe::rng::normal(key, start + j)))
+                            << "key " << key << " start " << start << " j " << j << (avx512 ? " (AVX-512)" : " (portable)");
+                }
             }
         }
     }
+    wbe::rng::detail::enable_avx512(true);
 }
 
 // exp_block against std::exp (glibc's exp is correctly rounded in practice): within 2 ulp over

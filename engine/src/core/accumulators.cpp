@@ -104,41 +104,52 @@ inline std::uint64_t to_key(double x) noexcept {
 }
 inline double from_key(std::uint64_t k) noexcept { return std::bit_cast<double>((k & sign_bit) ? k ^ sign_bit : ~k); }
 
-constexpr unsigned cell_bits = 11;     // ≤ 2048 cells per level
+constexpr unsigned cell_bits = 11;     // ≤ 2048 cells per level (fewer for fewer keys: about 8 per cell)
 constexpr std::size_t small_set = 64;  // sorted directly
 
 void select_ranks(std::uint64_t* k, std::size_t n, const std::size_t* ranks, std::uint64_t* found, std::size_t m);
 
 // One level of the selection over n keys in [lo, hi] (lo < hi), read through key(t): count the
 // keys per cell, copy the keys of the cells holding a wanted rank in one pass, recurse on each.
+// The cell tables live on the stack and the per-rank ones in one small buffer: the Monte Carlo
+// engine calls this for every series, on a few hundred to a few thousand keys, where
+// allocations would cost as much as the counting.
 template <class Key>
 void select_level(Key key, std::size_t n, std::uint64_t lo, std::uint64_t hi, const std::size_t* ranks, std::uint64_t* found,
                   std::size_t m) {
     const unsigned width = static_cast<unsigned>(std::bit_width(hi - lo));
-    const unsigned shift = width > cell_bits ? width - cell_bits : 0;
+    const unsigned bits = std::clamp(static_cast<unsigned>(std::bit_width(n)) - 3u, 4u, cell_bits);
+    const unsigned shift = width > bits ? width - bits : 0;
     const std::size_t cells = static_cast<std::size_t>((hi - lo) >> shift) + 1;
-    std::vector<std::uint32_t> counts(cells, 0);
+    std::uint32_t counts[std::size_t{1} << cell_bits];
+    std::uint16_t slot[std::size_t{1} << cell_bits];  // 1 + index of the cell among the wanted, 0 if not wanted
+    std::fill(counts, counts + cells, 0u);
+    std::fill(slot, slot + cells, std::uint16_t{0});
     for (std::size_t t = 0; t < n; ++t) ++counts[static_cast<std::size_t>((key(t) - lo) >> shift)];
-    // The wanted cells (ascending, distinct) and where each rank falls.
-    std::vector<std::size_t> cell_of(m), below_cell(m), wanted;
-    std::vector<std::size_t> start;  // first key of each wanted cell in the copy
-    std::size_t below = 0, cell = 0, total = 0;
+    // Per rank: its wanted cell and the keys below that cell; per wanted cell (ascending,
+    // distinct): the cell, its first key in the copy, the next free place there.
+    std::vector<std::size_t> table(6 * m);
+    std::size_t* const cell_of = table.data();
+    std::size_t* const below_cell = cell_of + m;
+    std::size_t* const wanted = below_cell + m;
+    std::size_t* const start = wanted + m;
+    std::size_t* const pos = start + m;
+    std::size_t* const local = pos + m;
+    std::size_t n_wanted = 0, below = 0, cell = 0, total = 0;
     for (std::size_t i = 0; i < m; ++i) {
         while (below + counts[cell] <= ranks[i]) below += counts[cell++];
-        if (wanted.empty() || wanted.back() != cell) {
-            wanted.push_back(cell);
-            start.push_back(total);
+        if (n_wanted == 0 || wanted[n_wanted - 1] != cell) {
+            wanted[n_wanted] = cell;
+            start[n_wanted] = pos[n_wanted] = total;
+            ++n_wanted;
             total += counts[cell];
         }
-        cell_of[i] = wanted.size() - 1;
+        cell_of[i] = n_wanted - 1;
         below_cell[i] = below;
     }
-    // slot[c] = 1 + index of cell c among the wanted, 0 if not wanted. Few keys fall into
-    // wanted cells, so the branch below is well predicted.
-    std::vector<std::uint16_t> slot(cells, 0);
-    for (std::size_t w = 0; w < wanted.size(); ++w) slot[wanted[w]] = static_cast<std::uint16_t>(w + 1);
+    for (std::size_t w = 0; w < n_wanted; ++w) slot[wanted[w]] = static_cast<std::uint16_t>(w + 1);
+    // Few keys fall into wanted cells, so the branch below is well predicted.
     std::vector<std::uint64_t> copy(total);
-    std::vector<std::size_t> pos = start;
     for (std::size_t t = 0; t < n; ++t) {
         const std::uint64_t x = key(t);
         const std::uint16_t sl = slot[static_cast<std::size_t>((x - lo) >> shift)];
@@ -147,10 +158,9 @@ void select_level(Key key, std::size_t n, std::uint64_t lo, std::uint64_t hi, co
     }
     for (std::size_t i = 0; i < m;) {
         std::size_t j = i;
-        std::vector<std::size_t> local;
-        while (j < m && cell_of[j] == cell_of[i]) local.push_back(ranks[j] - below_cell[j]), ++j;
+        for (; j < m && cell_of[j] == cell_of[i]; ++j) local[j - i] = ranks[j] - below_cell[j];
         const std::size_t w = cell_of[i];
-        select_ranks(copy.data() + start[w], counts[wanted[w]], local.data(), found + i, j - i);
+        select_ranks(copy.data() + start[w], counts[wanted[w]], local, found + i, j - i);
         i = j;
     }
 }

@@ -92,6 +92,20 @@ double draw_censored(const censored_value& v, double substitute, std::uint64_t k
     return lod + (loq - lod) * u;
 }
 
+// The draws of one index in a block: a[j], or a[j] × b[j] (a site's load times its draw's
+// 1000 CF / population), formed where it is read instead of stored.
+struct draws_view {
+    const double* a = nullptr;
+    const double* b = nullptr;
+    std::size_t n = 0;
+    [[nodiscard]] double operator[](std::size_t j) const noexcept { return b ? a[j] * b[j] : a[j]; }
+    void copy_to(std::vector<double>& out) const {
+        out.resize(n);
+        if (b) multiply(out.data(), a, b, n);
+        else std::copy(a, a + n, out.begin());
+    }
+};
+
 struct day_plan {
     // Fast path: a quantified value whose analysis and sampling errors are both log-normal and
     // no metabolite is subtracted: their product is one log-normal, drawn with one deviate.
@@ -101,15 +115,16 @@ struct day_plan {
     std::uint64_t k_day = 0, k_sampling = 0, k_analysis = 0, k_censoring = 0, k_sub_analysis = 0, k_sub_censoring = 0;
 };
 
-// Evaluates draws [d0, d1) of a problem: per site the mean load and the population of each
+// Evaluates draws [d0, d1) of a problem: per site the population and the mean load of each
 // draw (and the daily loads where a daily summary is wanted), then each estimate from them.
 class evaluator {
 public:
     evaluator(const mc_problem& p, const mc_options& o) : p_(p), o_(o) {
         k_exc_ = key_of(o.seed, p.drug_key, c_excretion);
-        daily_site_.assign(p.sites.size(), false);
-        for (const auto& e : p.estimates)
-            if (e.daily && e.members.size() == 1) daily_site_[e.members.front()] = true;
+        single_.resize(p.sites.size());
+        for (std::size_t e = 0; e < p.estimates.size(); ++e)
+            if (p.estimates[e].members.size() == 1) single_[p.estimates[e].members.front()].push_back(e);
+            else multi_.push_back(e);
         for (const auto& s : p.sites) {
             k_pop_.push_back(key_of(o.seed, s.site_key, c_population));
             k_flow_.push_back(key_of(o.seed, s.campaign_key, c_flow));
@@ -135,11 +150,13 @@ public:
         }
     }
 
-    [[nodiscard]] std::size_t days_of(std::size_t site) const { return p_.sites[site].days.size(); }
-
-    // Fills per-estimate campaign values [estimate][j] and daily values [estimate][day][j].
-    void eval(std::uint64_t d0, std::uint64_t d1, std::vector<std::vector<double>>& campaign,
-              std::vector<std::vector<std::vector<double>>>& daily) {
+    // Hands block [d0, d1) to sink(estimate, day, draws) series by series, each as soon as it
+    // is complete and while its draws are still in cache: a site's daily series (day = i + 1
+    // for day i, when the estimate is daily) and campaign values (day = 0) of its one-site
+    // estimates right after the site, then the several-site estimates. The draws are valid
+    // during the call only.
+    template <class Sink>
+    void stream(std::uint64_t d0, std::uint64_t d1, Sink&& sink) {
         const std::size_t nb = static_cast<std::size_t>(d1 - d0);
         const std::size_t ns = p_.sites.size();
         cf_.resize(nb);
@@ -147,34 +164,11 @@ public:
         for (std::size_t j = 0; j < nb; ++j) cf_[j] = p_.cf / cf_[j];
         mean_load_.resize(ns);
         pop_.resize(ns);
-        site_daily_.resize(ns);
-        for (std::size_t s = 0; s < ns; ++s) eval_site(s, d0, nb);
-        campaign.resize(p_.estimates.size());
-        daily.resize(p_.estimates.size());
-        scale_.resize(nb);
-        for (std::size_t e = 0; e < p_.estimates.size(); ++e) {
+        scale_.resize(p_.estimates.size());
+        for (std::size_t s = 0; s < ns; ++s) eval_site(s, d0, nb, sink);
+        for (std::size_t e : multi_) {
             const mc_estimate& est = p_.estimates[e];
-            auto& out = campaign[e];
-            if (est.members.size() == 1) {
-                // One site: index = load × 1000 CF / population, the factor computed once per
-                // draw for the campaign value and every day.
-                const std::size_t m = est.members.front();
-                const double* pp = pop_[m].data();
-                const double* ml = mean_load_[m].data();
-                for (std::size_t j = 0; j < nb; ++j) scale_[j] = pp[j] > 0.0 ? 1000.0 * cf_[j] / pp[j] : nan;
-                out.resize(nb);
-                multiply(out.data(), ml, scale_.data(), nb);
-                if (est.daily) {
-                    daily[e].resize(days_of(m));
-                    for (std::size_t i = 0; i < days_of(m); ++i) {
-                        daily[e][i].resize(nb);
-                        multiply(daily[e][i].data(), site_daily_[m][i].data(), scale_.data(), nb);
-                    }
-                } else {
-                    daily[e].clear();
-                }
-                continue;
-            }
+            auto& out = scale_[e];
             out.assign(nb, 0.0);
             std::vector<double>& sum_p = sum_p_;  // reused across blocks and estimates
             sum_p.assign(nb, 0.0);
@@ -186,12 +180,30 @@ public:
                     sum_p[j] += pop_[m][j];
                 }
             for (std::size_t j = 0; j < nb; ++j) out[j] = sum_p[j] > 0.0 ? out[j] / sum_p[j] * 1000.0 * cf_[j] : nan;
-            daily[e].clear();  // daily summaries are per site
+            sink(e, std::size_t{0}, draws_view{out.data(), nullptr, nb});
         }
     }
 
+    // The same block kept: views[estimate][day] (day as in `stream`; only the campaign value
+    // for an estimate that is not daily) stay valid until the next call.
+    void eval(std::uint64_t d0, std::uint64_t d1, std::vector<std::vector<draws_view>>& views) {
+        views.resize(p_.estimates.size());
+        held_.resize(p_.estimates.size());
+        for (std::size_t e = 0; e < p_.estimates.size(); ++e) {
+            const mc_estimate& est = p_.estimates[e];
+            const std::size_t series = 1 + (est.daily && est.members.size() == 1 ? p_.sites[est.members.front()].days.size() : 0);
+            views[e].resize(series);
+            held_[e].resize(series);
+        }
+        stream(d0, d1, [&](std::size_t e, std::size_t day, const draws_view& v) {
+            v.copy_to(held_[e][day]);
+            views[e][day] = {held_[e][day].data(), nullptr, v.n};
+        });
+    }
+
 private:
-    void eval_site(std::size_t s, std::uint64_t d0, std::size_t nb) {
+    template <class Sink>
+    void eval_site(std::size_t s, std::uint64_t d0, std::size_t nb, Sink& sink) {
         const mc_site& site = p_.sites[s];
         auto& pop = pop_[s];
         auto& mean = mean_load_[s];
@@ -201,16 +213,30 @@ private:
         draw_factor_block(site.population_dist, k_pop_[s], d0, nb, pop.data());
         for (std::size_t j = 0; j < nb; ++j) pop[j] *= site.population;
         draw_factor_block(site.flow_dist, k_flow_[s], d0, nb, fq_.data());
-        const bool keep_days = daily_site_[s];
-        if (keep_days) site_daily_[s].resize(site.days.size());
+        // The site's one-site estimates: index = load × 1000 CF / population, the factor
+        // computed once per draw for the campaign value and every day.
+        bool keep_days = false;
+        for (std::size_t e : single_[s]) {
+            auto& scale = scale_[e];
+            scale.resize(nb);
+            for (std::size_t j = 0; j < nb; ++j) scale[j] = pop[j] > 0.0 ? 1000.0 * cf_[j] / pop[j] : nan;
+            keep_days = keep_days || p_.estimates[e].daily;
+        }
+        const auto days_done = [&](std::size_t i, const std::vector<double>& loads) {
+            for (std::size_t e : single_[s])
+                if (p_.estimates[e].daily) sink(e, i + 1, draws_view{loads.data(), scale_[e].data(), nb});
+        };
         std::size_t n = 0;
         for (std::size_t i = 0; i < site.days.size(); ++i) {
             const mc_day& day = site.days[i];
             const day_plan& pl = plans_[s][i];
-            std::vector<double>* keep = keep_days ? &site_daily_[s][i] : nullptr;
+            std::vector<double>* keep = keep_days ? &day_loads_ : nullptr;
             if (keep) keep->resize(nb);
             if (std::isnan(day.flow_m3_per_day)) {
-                if (keep) std::fill(keep->begin(), keep->end(), nan);
+                if (keep) {
+                    std::fill(keep->begin(), keep->end(), nan);
+                    days_done(i, *keep);
+                }
                 continue;
             }
             ++n;
@@ -220,6 +246,7 @@ private:
                 rng::normal_block(pl.k_day, d0, nb, z);
                 rng::exp_block(z, nb, pl.mu, pl.sigma);
                 add_loads(mean.data(), keep ? keep->data() : nullptr, z, fq_.data(), pl.base, nb);
+                if (keep) days_done(i, *keep);
                 continue;
             }
             // The general path (a censored value, or a metabolite subtracted): the factors of the
@@ -242,8 +269,10 @@ private:
                 mean[j] += l;
                 if (keep) (*keep)[j] = l;
             }
+            if (keep) days_done(i, *keep);
         }
         for (std::size_t j = 0; j < nb; ++j) mean[j] = n ? mean[j] / static_cast<double>(n) : nan;
+        for (std::size_t e : single_[s]) sink(e, std::size_t{0}, draws_view{mean.data(), scale_[e].data(), nb});
     }
 
     const mc_problem& p_;
@@ -251,7 +280,8 @@ private:
     std::uint64_t k_exc_ = 0;
     std::vector<std::uint64_t> k_pop_, k_flow_;
     std::vector<std::vector<day_plan>> plans_;
-    std::vector<bool> daily_site_;
+    std::vector<std::vector<std::size_t>> single_;  // per site: its one-site estimates
+    std::vector<std::size_t> multi_;                // the several-site estimates
     // The concentration of draws d0 … d0 + n − 1 into out: a censored value drawn in its interval
     // (or the substitute), a quantified one times its analysis factor.
     void concentration_block(const censored_value& v, double substitute, const factor_distribution& analysis, std::uint64_t k_ana,
@@ -265,9 +295,10 @@ private:
     }
 
 
-    std::vector<double> cf_, fq_, sum_p_, scale_, z_, samp_, conc_, sub_;
+    std::vector<double> cf_, fq_, sum_p_, z_, samp_, conc_, sub_, day_loads_;
     std::vector<std::vector<double>> mean_load_, pop_;
-    std::vector<std::vector<std::vector<double>>> site_daily_;
+    std::vector<std::vector<double>> scale_;  // per estimate: 1000 CF / population (one site), the values (several)
+    std::vector<std::vector<std::vector<double>>> held_;  // eval's copies, [estimate][day]
 };
 
 // Exact order statistics without keeping every draw (the sample-bracket idea of Floyd & Rivest
@@ -328,10 +359,7 @@ __attribute__((target("avx512f"))) void scan_bracket_avx512(const double* x, std
 }
 #pragma GCC diagnostic pop
 
-bool has_avx512f() noexcept {
-    static const bool yes = __builtin_cpu_supports("avx512f");
-    return yes;
-}
+bool has_avx512f() noexcept { return rng::detail::avx512_enabled(); }  // (F and DQ)
 #endif
 
 // A block of n draws into a bracket (the block must fit: at most the bracket's capacity − count
@@ -366,12 +394,10 @@ struct series_state {
 // The bounds of each bracket from the first block of a series (its non-NaN draws), and the
 // capacity it needs for `draws` draws in blocks of `block`: the share of the sample inside the
 // bounds, with a quarter and a block to spare (a bracket that fills up gives up; see above).
-void start_brackets(series_state& s, const std::vector<double>& first, const double (&probs)[3], double sds,
-                    std::size_t draws, std::size_t block, quantile_scratch& scratch) {
-    std::vector<double> sample;
-    sample.reserve(first.size());
-    for (double x : first)
-        if (!std::isnan(x)) sample.push_back(x);
+void start_brackets(series_state& s, std::vector<double>& first, const double (&probs)[3], double sds, std::size_t draws,
+                    std::size_t block, quantile_scratch& scratch) {
+    std::vector<double>& sample = first;  // its NaN dropped
+    sample.erase(std::remove_if(sample.begin(), sample.end(), [](double x) { return std::isnan(x); }), sample.end());
     const auto m = static_cast<double>(sample.size());
     if (sample.empty()) {  // every bracket stays (−∞, ∞)
         for (bracket& br : s.brackets) br.capacity = draws;
@@ -419,18 +445,130 @@ std::size_t bin_of(const series_state& s, double x) {
     return 1 + std::min(b, n_bins - 1);
 }
 
-// Draws d0 … d0 + |v| − 1 of one series: moments, exceedances (counted without branches; NaN
-// exceeds nothing), and either the brackets or the histogram.
-void add_values(series_state& s, std::size_t d0, const std::vector<double>& v, const std::vector<double>& thresholds,
-                bool bracketed, bool histogram) {
-    const std::size_t n = v.size();
-    const double* x = v.data();
+#if defined(__x86_64__) && defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+constexpr std::size_t fused_thresholds = 4;  // most thresholds the fused kernel counts
+
+// One bracket's step of add_values_avx512: in = a ≤ x ≤ b as (x ≤ b) and not (x < a), so NaN
+// is neither below nor in; the values in are compressed and stored at out + c.
+__attribute__((target("avx512f"), always_inline)) inline void scan_avx512(__mmask8 live, __m512d x, __m512i one, __m512d lo, __m512d hi,
+                                                                         double* out, std::size_t& c, __m512i& below) {
+    const __mmask8 lt = _mm512_mask_cmp_pd_mask(live, x, lo, _CMP_LT_OQ);
+    const __mmask8 in = static_cast<__mmask8>(_mm512_mask_cmp_pd_mask(live, x, hi, _CMP_LE_OQ) & ~lt);
+    _mm512_storeu_pd(out + c, _mm512_maskz_compress_pd(in, x));
+    c += static_cast<std::size_t>(__builtin_popcount(in));
+    below = _mm512_mask_add_epi64(below, lt, below, one);
+}
+
+__attribute__((target("avx512f"), always_inline)) inline std::size_t lane_total(__m512i c) {
+    alignas(64) std::uint64_t lane[8];  // (not _mm512_reduce_add_epi64: GCC 12 warns falsely inside it)
+    _mm512_store_si512(lane, c);
+    return static_cast<std::size_t>(((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])));
+}
+
+// The whole of `add_values` for a bracketed series in one pass with AVX-512, eight draws per
+// step: the product a × b formed in registers, then the moments' lanes (draw d in lane d mod 8,
+// hence d0 % 8 == 0), the exceedances and the three brackets (none overflowed), each exactly as
+// the separate loops below compute them (same roundings, same order of the collected values).
+// Counts are kept per lane in vector registers and summed at the end.
+template <bool Product, std::size_t NT>
+__attribute__((target("avx512f"))) void add_values_avx512(series_state& s, const draws_view& v, const std::vector<double>& thresholds) {
+    const std::size_t n = v.n;
+    const double* a = v.a;
+    const double* b = v.b;
+    double* const s1p = s.m.lane_sums();
+    double* const s2p = s.m.lane_squares();
+    __m512d s1 = _mm512_loadu_pd(s1p), s2 = _mm512_loadu_pd(s2p);
+    const __m512d shift = _mm512_set1_pd(s.m.shift());
+    const __m512i one = _mm512_set1_epi64(1);
+    __m512d thr[NT + 1];
+    __m512i exceed[NT + 1];
+    for (std::size_t t = 0; t < NT; ++t) {
+        thr[t] = _mm512_set1_pd(thresholds[t]);
+        exceed[t] = _mm512_setzero_si512();
+    }
+    bracket& b0 = s.brackets[0];
+    bracket& b1 = s.brackets[1];
+    bracket& b2 = s.brackets[2];
+    const __m512d lo0 = _mm512_set1_pd(b0.a), hi0 = _mm512_set1_pd(b0.b);
+    const __m512d lo1 = _mm512_set1_pd(b1.a), hi1 = _mm512_set1_pd(b1.b);
+    const __m512d lo2 = _mm512_set1_pd(b2.a), hi2 = _mm512_set1_pd(b2.b);
+    double* const out0 = b0.values;
+    double* const out1 = b1.values;
+    double* const out2 = b2.values;
+    std::size_t c0 = b0.count, c1 = b1.count, c2 = b2.count;
+    __m512i below0 = _mm512_setzero_si512(), below1 = below0, below2 = below0, nans = below0;
+    for (std::size_t j = 0; j < n; j += 8) {
+        const __mmask8 live = n - j >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (n - j)) - 1u);
+        __m512d x = _mm512_maskz_loadu_pd(live, a + j);
+        if constexpr (Product) x = _mm512_mul_pd(x, _mm512_maskz_loadu_pd(live, b + j));
+        const __mmask8 ok = _mm512_mask_cmp_pd_mask(live, x, x, _CMP_ORD_Q);
+        nans = _mm512_mask_add_epi64(nans, static_cast<__mmask8>(live & ~ok), nans, one);
+        const __m512d y = _mm512_sub_pd(x, shift);
+        s1 = _mm512_mask_add_pd(s1, ok, s1, y);
+        s2 = _mm512_mask_add_pd(s2, ok, s2, _mm512_mul_pd(y, y));
+        for (std::size_t t = 0; t < NT; ++t)
+            exceed[t] = _mm512_mask_add_epi64(exceed[t], _mm512_mask_cmp_pd_mask(live, x, thr[t], _CMP_GT_OQ), exceed[t], one);
+        scan_avx512(live, x, one, lo0, hi0, out0, c0, below0);
+        scan_avx512(live, x, one, lo1, hi1, out1, c1, below1);
+        scan_avx512(live, x, one, lo2, hi2, out2, c2, below2);
+    }
+    _mm512_storeu_pd(s1p, s1);
+    _mm512_storeu_pd(s2p, s2);
+    const std::size_t nan_count = lane_total(nans);
+    s.m.counted(n - nan_count, nan_count);
+    for (std::size_t t = 0; t < NT; ++t) s.exceed[t] += lane_total(exceed[t]);
+    b0.count = c0;
+    b1.count = c1;
+    b2.count = c2;
+    b0.below += lane_total(below0);
+    b1.below += lane_total(below1);
+    b2.below += lane_total(below2);
+}
+
+// The kernel for this series' number of thresholds; false when it has none (more than
+// fused_thresholds).
+template <bool Product>
+bool add_values_fused(series_state& s, const draws_view& v, const std::vector<double>& thresholds) {
+    switch (thresholds.size()) {
+        case 0: add_values_avx512<Product, 0>(s, v, thresholds); return true;
+        case 1: add_values_avx512<Product, 1>(s, v, thresholds); return true;
+        case 2: add_values_avx512<Product, 2>(s, v, thresholds); return true;
+        case 3: add_values_avx512<Product, 3>(s, v, thresholds); return true;
+        case 4: add_values_avx512<Product, 4>(s, v, thresholds); return true;
+        default: return false;
+    }
+}
+static_assert(fused_thresholds == 4, "add_values_fused dispatches 0 … 4 thresholds");
+#pragma GCC diagnostic pop
+#endif
+
+// Draws d0 … d0 + v.n − 1 of one series: moments, exceedances (counted without branches; NaN
+// exceeds nothing), and either the brackets or the histogram. `tmp` holds the draws when they
+// are a product and a loop needs them stored.
+void add_values(series_state& s, std::size_t d0, const draws_view& v, const std::vector<double>& thresholds, bool bracketed,
+                bool histogram, std::vector<double>& tmp) {
+    const std::size_t n = v.n;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (bracketed && d0 % 8 == 0 && has_avx512f()) {
+        bool room = true;  // else a bracket gives up (scan_bracket), which the loops below handle
+        for (const bracket& br : s.brackets) room = room && !br.overflow && br.count + n <= br.capacity;
+        if (room && (v.b ? add_values_fused<true>(s, v, thresholds) : add_values_fused<false>(s, v, thresholds))) return;
+    }
+#endif
+    const double* x = v.a;
+    if (v.b) {
+        v.copy_to(tmp);
+        x = tmp.data();
+    }
     s.m.add(d0, x, n);
     for (std::size_t t = 0; t < thresholds.size(); ++t) s.exceed[t] += count_above(x, n, thresholds[t]);
     if (bracketed)
         for (bracket& br : s.brackets) scan_bracket(x, n, br);
     if (histogram)
-        for (double y : v) {
+        for (std::size_t j = 0; j < n; ++j) {
+            const double y = x[j];
             if (std::isnan(y)) continue;
             ++s.hist[bin_of(s, y)];
             s.min = std::min(s.min, y);
@@ -500,44 +638,53 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
         std::size_t day;  // 0 = campaign, i + 1 = day i
     };
     std::vector<series_ref> refs;
+    std::vector<std::size_t> first_series;  // per estimate: its campaign series; day i is first + i + 1
     for (std::size_t e = 0; e < problem.estimates.size(); ++e) {
         const auto& est = problem.estimates[e];
+        first_series.push_back(refs.size());
         refs.push_back({e, 0});
         if (est.daily && est.members.size() == 1)
             for (std::size_t i = 0; i < problem.sites[est.members.front()].days.size(); ++i) refs.push_back({e, i + 1});
     }
     std::vector<series_state> st(refs.size());
     for (std::size_t k = 0; k < refs.size(); ++k) st[k].exceed.assign(problem.estimates[refs[k].estimate].thresholds.size(), 0);
-    std::vector<std::vector<double>> camp;
-    std::vector<std::vector<std::vector<double>>> daily;
-    const auto series = [&](std::size_t k) -> const std::vector<double>& {
-        return refs[k].day == 0 ? camp[refs[k].estimate] : daily[refs[k].estimate][refs[k].day - 1];
-    };
+    std::vector<std::vector<draws_view>> views;  // of the block ev.eval kept
+    std::vector<double> tmp;
+    const auto series = [&](std::size_t k) -> const draws_view& { return views[refs[k].estimate][refs[k].day]; };
     const auto thresholds = [&](std::size_t k) -> const std::vector<double>& { return problem.estimates[refs[k].estimate].thresholds; };
 
     // The moments' shift: the median of each series' first (up to) 64 draws, the same draws
     // whatever the block size.
-    ev.eval(0, std::min<std::size_t>(o.draws, 64), camp, daily);
+    ev.eval(0, std::min<std::size_t>(o.draws, 64), views);
+    std::vector<double> pilot;
     for (std::size_t k = 0; k < refs.size(); ++k) {
-        std::vector<double> pilot;
-        for (double x : series(k))
-            if (std::isfinite(x)) pilot.push_back(x);
+        pilot.clear();
+        const draws_view& v = series(k);
+        for (std::size_t j = 0; j < v.n; ++j)
+            if (const double x = v[j]; std::isfinite(x)) pilot.push_back(x);
         st[k].m = draw_moments(pilot.empty() ? 0.0 : quantile(pilot, 0.5));
     }
 
     // Pass 1: moments, exceedances, and either the brackets or a histogram, both started from
-    // the first block.
+    // the first block (kept whole); later blocks are summarised series by series as the
+    // evaluator completes them.
     for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
         const std::size_t d1 = std::min(o.draws, d0 + block);
-        ev.eval(d0, d1, camp, daily);
         if (d0 == 0) {
+            ev.eval(d0, d1, views);
             for (std::size_t k = 0; k < refs.size(); ++k) {
-                if (keep) start_brackets(st[k], series(k), probs, o.bracket_sds, o.draws, block, scratch);
-                else start_histogram(st[k], series(k));
+                series(k).copy_to(tmp);
+                if (keep) start_brackets(st[k], tmp, probs, o.bracket_sds, o.draws, block, scratch);
+                else start_histogram(st[k], tmp);
             }
             if (keep) place_brackets(st, arena);
+            for (std::size_t k = 0; k < refs.size(); ++k) add_values(st[k], d0, series(k), thresholds(k), keep, !keep, tmp);
+            continue;
         }
-        for (std::size_t k = 0; k < refs.size(); ++k) add_values(st[k], d0, series(k), thresholds(k), keep, !keep);
+        ev.stream(d0, d1, [&](std::size_t e, std::size_t day, const draws_view& v) {
+            const std::size_t k = first_series[e] + day;
+            add_values(st[k], d0, v, thresholds(k), keep, !keep, tmp);
+        });
     }
 
     std::vector<draw_summary> out(refs.size());
@@ -549,10 +696,12 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
             // Rare: regenerate the draws of those series and select among all of them.
             std::vector<std::vector<double>> all(missed.size());
             for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
-                ev.eval(d0, std::min(o.draws, d0 + block), camp, daily);
-                for (std::size_t i = 0; i < missed.size(); ++i)
-                    for (double x : series(missed[i]))
-                        if (!std::isnan(x)) all[i].push_back(x);
+                ev.eval(d0, std::min(o.draws, d0 + block), views);
+                for (std::size_t i = 0; i < missed.size(); ++i) {
+                    const draws_view& v = series(missed[i]);
+                    for (std::size_t j = 0; j < v.n; ++j)
+                        if (const double x = v[j]; !std::isnan(x)) all[i].push_back(x);
+                }
             }
             for (std::size_t i = 0; i < missed.size(); ++i) {
                 draw_summary& r = out[missed[i]];
@@ -630,10 +779,12 @@ std::vector<mc_result> run_monte_carlo(const mc_problem& problem, const mc_optio
             if (!pending) break;
             for (std::size_t d0 = 0; d0 < o.draws; d0 += block) {
                 const std::size_t d1 = std::min(o.draws, d0 + block);
-                ev.eval(d0, d1, camp, daily);
+                ev.eval(d0, d1, views);
                 for (auto& w : wants) {
                     if (w.resolved) continue;
-                    for (double x : series(w.series)) {
+                    const draws_view& v = series(w.series);
+                    for (std::size_t j = 0; j < v.n; ++j) {
+                        const double x = v[j];
                         if (std::isnan(x) || !in_cell(w, x)) continue;
                         if (w.count <= cell_cap) {
                             w.values.push_back(x);

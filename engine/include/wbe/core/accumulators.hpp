@@ -77,6 +77,18 @@ public:
     /// Sample variance (n − 1 denominator); NaN below 2 values.
     [[nodiscard]] double variance() const noexcept;
 
+    /// For fused kernels that add draws while doing other work on them (monte_carlo.cpp): the
+    /// shift, the eight lane sums of y and of y² (lane d mod 8 for draw d), which the kernel must
+    /// advance exactly as `add` does (y = x − shift; s1 += y; s2 += y × y, unfused, in draw order,
+    /// NaN skipped), and the counts it then reports.
+    [[nodiscard]] double shift() const noexcept { return shift_; }
+    [[nodiscard]] double* lane_sums() noexcept { return s1_; }
+    [[nodiscard]] double* lane_squares() noexcept { return s2_; }
+    void counted(std::size_t values, std::size_t nans) noexcept {
+        n_ += values;
+        n_nan_ += nans;
+    }
+
 private:
     double shift_;
     double s1_[8] = {}, s2_[8] = {};

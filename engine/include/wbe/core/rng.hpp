@@ -84,4 +84,12 @@ void normal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, doub
 /// bits.
 void exp_block(double* x, std::size_t n, double mu = 0.0, double sigma = 1.0) noexcept;
 
+namespace detail {
+/// Whether the hand-written AVX-512 kernels (here and in monte_carlo.cpp) run: true when the CPU
+/// has AVX-512 F and DQ, unless turned off. Every kernel has a portable twin that gives the same
+/// bits; tests turn the AVX-512 ones off to check that.
+[[nodiscard]] bool avx512_enabled() noexcept;
+void enable_avx512(bool on) noexcept;  ///< on = only when the CPU has it
+}  // namespace detail
+
 }  // namespace wbe::rng
