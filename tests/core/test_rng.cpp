@@ -198,7 +198,7 @@ TEST(Rng, NormalBlockEqualsNormalBitForBit) {
         wbe::rng::detail::enable_avx512(avx512);
         for (std::uint64_t key : {std::uint64_t{1}, std::uint64_t{0xDEADBEEF}, wbe::rng::hash("site")}) {
             for (std::uint64_t start : {std::uint64_t{0}, std::uint64_t{3}, std::uint64_t{1} << 40}) {
-                for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 1000u, 4099u}) {
+                for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 1000u, 4099u, 100003u}) {
                     std::vector<double> block(n);
                     wbe::rng::normal_block(key, start, n, block.data());
                     for (std::size_t j = 0; j < n; ++j)

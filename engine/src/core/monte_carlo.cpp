@@ -74,9 +74,7 @@ WBE_CLONES std::size_t count_above(const double* x, std::size_t n, double t) {
 // out[j] = draw_factor(f, key, d0 + j) for j < n; log-normal factors by the block generators.
 void draw_factor_block(const factor_distribution& f, std::uint64_t key, std::uint64_t d0, std::size_t n, double* out) {
     if (f.family == distribution_family::lognormal) {
-        const double mu = f.log_mu(), sigma = f.log_sigma();
-        rng::normal_block(key, d0, n, out);
-        rng::exp_block(out, n, mu, sigma);
+        rng::lognormal_block(key, d0, n, f.log_mu(), f.log_sigma(), out);
         return;
     }
     for (std::size_t j = 0; j < n; ++j) out[j] = draw_factor(f, key, d0 + j);
@@ -243,8 +241,7 @@ private:
             if (pl.fused) {
                 z_.resize(nb);
                 double* z = z_.data();
-                rng::normal_block(pl.k_day, d0, nb, z);
-                rng::exp_block(z, nb, pl.mu, pl.sigma);
+                rng::lognormal_block(pl.k_day, d0, nb, pl.mu, pl.sigma, z);
                 add_loads(mean.data(), keep ? keep->data() : nullptr, z, fq_.data(), pl.base, nb);
                 if (keep) days_done(i, *keep);
                 continue;
@@ -451,14 +448,19 @@ std::size_t bin_of(const series_state& s, double x) {
 constexpr std::size_t fused_thresholds = 4;  // most thresholds the fused kernel counts
 
 // One bracket's step of add_values_avx512: in = a ≤ x ≤ b as (x ≤ b) and not (x < a), so NaN
-// is neither below nor in; the values in are compressed and stored at out + c.
-__attribute__((target("avx512f"), always_inline)) inline void scan_avx512(__mmask8 live, __m512d x, __m512i one, __m512d lo, __m512d hi,
-                                                                         double* out, std::size_t& c, __m512i& below) {
-    const __mmask8 lt = _mm512_mask_cmp_pd_mask(live, x, lo, _CMP_LT_OQ);
-    const __mmask8 in = static_cast<__mmask8>(_mm512_mask_cmp_pd_mask(live, x, hi, _CMP_LE_OQ) & ~lt);
+// is neither below nor in; the values in are compressed and stored at out + c. An infinite
+// bound (the first block puts the lower bracket's a at −∞ and the upper one's b at +∞ whenever
+// its quantile lies within the bracket's half-width of 0 or 1) needs no comparison: nothing is
+// below −∞, and every draw that is not NaN (`ok`) is below +∞.
+__attribute__((target("avx512f"), always_inline)) inline void scan_avx512(__mmask8 live, __mmask8 ok, __m512d x, __m512i one, __m512d lo,
+                                                                         __m512d hi, bool lo_inf, bool hi_inf, double* out,
+                                                                         std::size_t& c, __m512i& below) {
+    const __mmask8 lt = lo_inf ? __mmask8(0) : _mm512_mask_cmp_pd_mask(live, x, lo, _CMP_LT_OQ);
+    const __mmask8 le = hi_inf ? ok : _mm512_mask_cmp_pd_mask(live, x, hi, _CMP_LE_OQ);
+    const __mmask8 in = static_cast<__mmask8>(le & ~lt);
     _mm512_storeu_pd(out + c, _mm512_maskz_compress_pd(in, x));
     c += static_cast<std::size_t>(__builtin_popcount(in));
-    below = _mm512_mask_add_epi64(below, lt, below, one);
+    if (!lo_inf) below = _mm512_mask_add_epi64(below, lt, below, one);
 }
 
 __attribute__((target("avx512f"), always_inline)) inline std::size_t lane_total(__m512i c) {
@@ -498,6 +500,8 @@ __attribute__((target("avx512f"))) void add_values_avx512(series_state& s, const
     double* const out1 = b1.values;
     double* const out2 = b2.values;
     std::size_t c0 = b0.count, c1 = b1.count, c2 = b2.count;
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const bool inf0[2] = {b0.a == -inf, b0.b == inf}, inf1[2] = {b1.a == -inf, b1.b == inf}, inf2[2] = {b2.a == -inf, b2.b == inf};
     __m512i below0 = _mm512_setzero_si512(), below1 = below0, below2 = below0, nans = below0;
     for (std::size_t j = 0; j < n; j += 8) {
         const __mmask8 live = n - j >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (n - j)) - 1u);
@@ -510,9 +514,9 @@ __attribute__((target("avx512f"))) void add_values_avx512(series_state& s, const
         s2 = _mm512_mask_add_pd(s2, ok, s2, _mm512_mul_pd(y, y));
         for (std::size_t t = 0; t < NT; ++t)
             exceed[t] = _mm512_mask_add_epi64(exceed[t], _mm512_mask_cmp_pd_mask(live, x, thr[t], _CMP_GT_OQ), exceed[t], one);
-        scan_avx512(live, x, one, lo0, hi0, out0, c0, below0);
-        scan_avx512(live, x, one, lo1, hi1, out1, c1, below1);
-        scan_avx512(live, x, one, lo2, hi2, out2, c2, below2);
+        scan_avx512(live, ok, x, one, lo0, hi0, inf0[0], inf0[1], out0, c0, below0);
+        scan_avx512(live, ok, x, one, lo1, hi1, inf1[0], inf1[1], out1, c1, below1);
+        scan_avx512(live, ok, x, one, lo2, hi2, inf2[0], inf2[1], out2, c2, below2);
     }
     _mm512_storeu_pd(s1p, s1);
     _mm512_storeu_pd(s2p, s2);

@@ -72,17 +72,22 @@ inline constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
 [[nodiscard]] double normal(std::uint64_t key, std::uint64_t counter) noexcept;
 
 /// out[j] = normal(key, counter0 + j) for j < n, bit for bit: the ziggurat's one-word fast path
-/// (≈ 99 % of draws) over the whole block — eight at a time with AVX-512 where the CPU has it
-/// (integer arithmetic, exact conversions and the same single rounding, so the same bits) —
-/// then `normal` for the rest.
+/// (≈ 98.5 % of draws) over the whole block, then `normal` for the rest. With AVX-512 both go
+/// eight at a time (integer arithmetic, exact conversions and the same single roundings, so the
+/// same bits): the fast path, then the misses' wedge tests and further attempts, leaving to
+/// `normal` only the tail layer and a wedge test too close to call at 2^-40.
 void normal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, double* out) noexcept;
 
-/// x[j] = exp(mu + sigma x[j]) for j < n (the affine step rounded as written), vectorised: x = k ln2 + r with |r| ≤ ln2/2, exp(r) by its
-/// Taylor polynomial to degree 13 (truncation < 5e-18 relative; Estrin's scheme), scaled by 2^k through the
-/// exponent bits; within 2 ulp of std::exp (tested). Arguments outside (−700, 700), and NaN,
-/// take std::exp. Compiled without floating-point contraction, so every clone gives the same
-/// bits.
+/// x[j] = exp(mu + sigma x[j]) for j < n (the affine step rounded as written), vectorised:
+/// x = k ln2 + r with |r| ≤ ln2/2, exp(r) by its Taylor polynomial to degree 13 (truncation
+/// < 5e-18 relative; Estrin's scheme), scaled by 2^k through the exponent bits; within 2 ulp of
+/// std::exp (tested). Arguments outside (−700, 700), and NaN, take std::exp (value by value: a
+/// result never depends on its neighbours). Each step is one rounding (explicit fused
+/// multiply-adds, no contraction), so every instruction-set clone gives the same bits.
 void exp_block(double* x, std::size_t n, double mu = 0.0, double sigma = 1.0) noexcept;
+
+/// out[j] = exp(mu + sigma · normal(key, counter0 + j)) for j < n: normal_block, then exp_block.
+void lognormal_block(std::uint64_t key, std::uint64_t counter0, std::size_t n, double mu, double sigma, double* out) noexcept;
 
 namespace detail {
 /// Whether the hand-written AVX-512 kernels (here and in monte_carlo.cpp) run: true when the CPU
