@@ -165,11 +165,14 @@ void select_level(Key key, std::size_t n, std::uint64_t lo, std::uint64_t hi, co
     }
 }
 
-// The smallest and largest key of v[0..n), n ≥ 1 (integer min/max: vectorises).
-WBE_CLONES std::pair<std::uint64_t, std::uint64_t> key_range(const double* v, std::size_t n) noexcept {
+// keys[i] = to_key(v[i]) for i < n, n ≥ 1, and the smallest and largest of them (integer
+// min/max: vectorises), so that the selection's passes read keys instead of converting each
+// value again.
+WBE_CLONES std::pair<std::uint64_t, std::uint64_t> to_keys(const double* v, std::size_t n, std::uint64_t* keys) noexcept {
     std::uint64_t lo = to_key(v[0]), hi = lo;
-    for (std::size_t i = 1; i < n; ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
         const std::uint64_t k = to_key(v[i]);
+        keys[i] = k;
         lo = std::min(lo, k);
         hi = std::max(hi, k);
     }
@@ -209,18 +212,18 @@ void order_statistics(std::span<const double> values, std::span<const std::size_
     std::vector<std::size_t> distinct(ranks.begin(), ranks.end());
     distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     std::vector<std::uint64_t> found(distinct.size());
-    // The top level reads the values in place; min and max by value (no NaN), then as keys.
-    const auto [lo, hi] = key_range(values.data(), n);
+    // The values as keys (in the scratch; `values` is not reordered), with their range; min and
+    // max by value (no NaN).
+    sc.keys.resize(n);
+    std::uint64_t* const k = sc.keys.data();
+    const auto [lo, hi] = to_keys(values.data(), n, k);
     const double vmin = from_key(lo), vmax = from_key(hi);
     if (n <= small_set) {
-        sc.keys.resize(n);
-        for (std::size_t i = 0; i < n; ++i) sc.keys[i] = to_key(values[i]);
-        select_ranks(sc.keys.data(), n, distinct.data(), found.data(), distinct.size());
+        select_ranks(k, n, distinct.data(), found.data(), distinct.size());
     } else if (vmin == vmax) {
         std::fill(found.begin(), found.end(), to_key(vmin));  // all equal (−0 and +0 included)
     } else {
-        const double* v = values.data();
-        select_level([v](std::size_t t) { return to_key(v[t]); }, n, lo, hi, distinct.data(), found.data(), distinct.size());
+        select_level([k](std::size_t t) { return k[t]; }, n, lo, hi, distinct.data(), found.data(), distinct.size());
     }
     for (std::size_t i = 0; i < ranks.size(); ++i)
         out[i] = from_key(found[static_cast<std::size_t>(std::lower_bound(distinct.begin(), distinct.end(), ranks[i]) - distinct.begin())]);

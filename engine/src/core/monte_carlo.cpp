@@ -64,6 +64,36 @@ WBE_CLONES void add_loads(double* mean, double* kept, const double* factor, cons
     }
 }
 
+// out[j] = 1000 cf[j] / pop[j] where pop[j] > 0, else NaN: a one-site index per unit of load.
+WBE_CLONES void index_scale(double* out, const double* cf, const double* pop, std::size_t n) {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t j = 0; j < n; ++j) out[j] = pop[j] > 0.0 ? 1000.0 * cf[j] / pop[j] : nan;
+}
+
+// x[j] = x[j] × by, and x[j] = x[j] / by.
+WBE_CLONES void scale_values(double* x, double by, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) x[j] *= by;
+}
+WBE_CLONES void divide_values(double* x, double by, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) x[j] /= by;
+}
+
+// A member of a several-site estimate: its mean load and population added where the load is a
+// number and the population positive (blended, so the loop vectorises).
+WBE_CLONES void add_member(double* load_sum, double* pop_sum, const double* load, const double* pop, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) {
+        const bool ok = !std::isnan(load[j]) && pop[j] > 0.0;
+        load_sum[j] = ok ? load_sum[j] + load[j] : load_sum[j];
+        pop_sum[j] = ok ? pop_sum[j] + pop[j] : pop_sum[j];
+    }
+}
+
+// x[j] = Σ load / Σ population × 1000 × cf[j] where the population sum is positive, else NaN.
+WBE_CLONES void pooled_index(double* x, const double* pop_sum, const double* cf, std::size_t n) {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t j = 0; j < n; ++j) x[j] = pop_sum[j] > 0.0 ? x[j] / pop_sum[j] * 1000.0 * cf[j] : nan;
+}
+
 // How many of x[0..n) exceed t (NaN exceeds nothing).
 WBE_CLONES std::size_t count_above(const double* x, std::size_t n, double t) {
     std::size_t c = 0;
@@ -170,14 +200,8 @@ public:
             out.assign(nb, 0.0);
             std::vector<double>& sum_p = sum_p_;  // reused across blocks and estimates
             sum_p.assign(nb, 0.0);
-            for (std::size_t m : est.members)
-                for (std::size_t j = 0; j < nb; ++j) {
-                    const double l = mean_load_[m][j];
-                    if (std::isnan(l) || !(pop_[m][j] > 0.0)) continue;
-                    out[j] += l;
-                    sum_p[j] += pop_[m][j];
-                }
-            for (std::size_t j = 0; j < nb; ++j) out[j] = sum_p[j] > 0.0 ? out[j] / sum_p[j] * 1000.0 * cf_[j] : nan;
+            for (std::size_t m : est.members) add_member(out.data(), sum_p.data(), mean_load_[m].data(), pop_[m].data(), nb);
+            pooled_index(out.data(), sum_p.data(), cf_.data(), nb);
             sink(e, std::size_t{0}, draws_view{out.data(), nullptr, nb});
         }
     }
@@ -209,7 +233,7 @@ private:
         mean.assign(nb, 0.0);
         fq_.resize(nb);
         draw_factor_block(site.population_dist, k_pop_[s], d0, nb, pop.data());
-        for (std::size_t j = 0; j < nb; ++j) pop[j] *= site.population;
+        scale_values(pop.data(), site.population, nb);
         draw_factor_block(site.flow_dist, k_flow_[s], d0, nb, fq_.data());
         // The site's one-site estimates: index = load × 1000 CF / population, the factor
         // computed once per draw for the campaign value and every day.
@@ -217,7 +241,7 @@ private:
         for (std::size_t e : single_[s]) {
             auto& scale = scale_[e];
             scale.resize(nb);
-            for (std::size_t j = 0; j < nb; ++j) scale[j] = pop[j] > 0.0 ? 1000.0 * cf_[j] / pop[j] : nan;
+            index_scale(scale.data(), cf_.data(), pop.data(), nb);
             keep_days = keep_days || p_.estimates[e].daily;
         }
         const auto days_done = [&](std::size_t i, const std::vector<double>& loads) {
@@ -268,7 +292,8 @@ private:
             }
             if (keep) days_done(i, *keep);
         }
-        for (std::size_t j = 0; j < nb; ++j) mean[j] = n ? mean[j] / static_cast<double>(n) : nan;
+        if (n) divide_values(mean.data(), static_cast<double>(n), nb);
+        else std::fill(mean.begin(), mean.end(), nan);
         for (std::size_t e : single_[s]) sink(e, std::size_t{0}, draws_view{mean.data(), scale_[e].data(), nb});
     }
 
