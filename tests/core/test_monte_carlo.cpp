@@ -413,6 +413,44 @@ TEST(MonteCarlo, PortableKernelsGiveTheSameBitsAsAvx512) {
     }
 }
 
+// The selection brackets hold where draws tie: a load clamped at 0 by the metabolite subtraction
+// in most draws (the median is 0, shared by thousands of draws), and a plant with no spread at
+// all (every draw the same). A bracket sized by its width in probability alone filled up there,
+// and each such series sent its whole problem through a second evaluation (found on the 100x
+// benchmark city: 12 of 55 problems had ~1 500 such series each). Also 1 000 series with
+// ordinary spread at 10⁴ draws: a bracket's share can exceed the first block's by a few of its
+// sampling SDs, which a fixed 25 % margin did not cover (1 to 4 series per 500-plant problem).
+TEST(MonteCarlo, SelectionBracketsHoldForTiesAndForManySeries) {
+    const std::size_t before = detail::reselected_series();
+
+    mc_problem clamped = seven_days({}, {1.0});
+    for (auto& d : clamped.sites[0].days) {
+        d.subtract_ratio = 0.5;
+        d.sub_analyte_key = rng::combine(d.sample_key, rng::hash("methamphetamine"));
+        d.sub_conc = {2.2 * d.conc.value, qualifier::detected, 0.5, 1.5};  // L − 0.5 × 2.2 L < 0 in most draws
+        d.sub_load_multiplier = load_multiplier;
+    }
+    const auto c = run_monte_carlo(clamped, options(10000));
+    for (const draw_summary& d : c[0].daily) EXPECT_EQ(d.median, 0.0);  // two draws in three are 0
+
+    const auto fixed = run_monte_carlo(seven_days({0, 0, 0, 0, 0}, {100.0}), options(10000));
+    EXPECT_DOUBLE_EQ(fixed[0].campaign.median, det_campaign);
+    EXPECT_DOUBLE_EQ(fixed[0].campaign.lower, det_campaign);
+    EXPECT_DOUBLE_EQ(fixed[0].daily[3].upper, det_of[3]);
+
+    mc_problem many = seven_days({}, {130.0});
+    for (int k = 1; k < 125; ++k) {
+        const std::string id = "P" + std::to_string(k + 1);
+        mc_site s = plant(id, population, {});
+        for (int i = 0; i < 7; ++i) s.days.push_back(day(id, i, conc_of[i], flow_of[i], {}));
+        many.sites.push_back(std::move(s));
+        many.estimates.push_back({{static_cast<std::size_t>(k)}, {130.0}, true});
+    }
+    const auto m = run_monte_carlo(many, options(10000));
+    ASSERT_EQ(m.size(), 125u);
+    EXPECT_EQ(detail::reselected_series() - before, 0u) << "series selected again from regenerated draws";
+}
+
 TEST(MonteCarlo, DifferentSeedGivesDifferentDraws) {
     const mc_problem p = seven_days({}, {137.5});
     mc_options a = options(2000), b = options(2000);

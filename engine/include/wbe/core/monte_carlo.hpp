@@ -140,4 +140,12 @@ struct mc_result {
 /// Throws std::invalid_argument for an estimate with several members or a non-log-normal factor.
 [[nodiscard]] mc_result analytic_uncertainty(const mc_problem& problem, std::size_t estimate, const mc_options& options);
 
+namespace detail {
+/// How many series, since the process started, had a wanted rank outside its selection bracket
+/// (or a bracket that filled up) and were selected again from regenerated draws. The answer is
+/// exact either way; each one costs its problem a second evaluation, so tests watch this stay
+/// at zero where the brackets should hold.
+[[nodiscard]] std::size_t reselected_series() noexcept;
+}  // namespace detail
+
 }  // namespace wbe
