@@ -94,6 +94,30 @@ WBE_CLONES void pooled_index(double* x, const double* pop_sum, const double* cf,
     for (std::size_t j = 0; j < n; ++j) x[j] = pop_sum[j] > 0.0 ? x[j] / pop_sum[j] * 1000.0 * cf[j] : nan;
 }
 
+// out[j] = lo + width × uniform(key, d0 + j): a censored value drawn in its interval
+// (vectorised: the generator is a multiply-xorshift chain).
+WBE_CLONES void uniform_interval(double* out, std::uint64_t key, std::uint64_t d0, std::size_t n, double lo, double width) {
+    for (std::size_t j = 0; j < n; ++j) out[j] = lo + width * rng::uniform(key, d0 + j);
+}
+
+// The general day of eval_site: load = C × sampling × Q × flow factor × multiplier, less
+// ratio × the metabolite's load (same sample, same factors) and at least 0 when `sub` is given;
+// added to `mean` and kept in `keep` (when not null). Each product in the order written.
+WBE_CLONES void add_day_loads(double* mean, double* keep, const double* conc, const double* samp, const double* fq,
+                              const double* sub, double flow, double multiplier, double sub_multiplier, double ratio,
+                              std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) {
+        double l = conc[j] * samp[j] * flow * fq[j] * multiplier;
+        if (sub) {
+            const double l2 = sub[j] * samp[j] * flow * fq[j] * sub_multiplier;
+            const double d = l - ratio * l2;
+            l = 0.0 < d ? d : 0.0;  // std::max(0.0, d), NaN included
+        }
+        mean[j] += l;
+        if (keep) keep[j] = l;
+    }
+}
+
 // How many of x[0..n) lie in [a, b] (NaN nowhere).
 WBE_CLONES std::size_t count_within(const double* x, std::size_t n, double a, double b) {
     std::size_t c = 0;
@@ -115,16 +139,6 @@ void draw_factor_block(const factor_distribution& f, std::uint64_t key, std::uin
         return;
     }
     for (std::size_t j = 0; j < n; ++j) out[j] = draw_factor(f, key, d0 + j);
-}
-
-// A censored value drawn in its interval, or the substitute.
-double draw_censored(const censored_value& v, double substitute, std::uint64_t key, std::uint64_t d, censored_draws mode) {
-    if (mode == censored_draws::substitute) return substitute;
-    const double u = rng::uniform(key, d);
-    const double lod = std::isnan(v.lod) ? 0.0 : v.lod;
-    if (v.qual == qualifier::below_lod) return lod * u;
-    const double loq = std::isnan(v.loq) ? lod : v.loq;
-    return lod + (loq - lod) * u;
 }
 
 // The draws of one index in a block: a[j], or a[j] × b[j] (a site's load times its draw's
@@ -288,15 +302,9 @@ private:
                 concentration_block(day.sub_conc, day.sub_substitute, day.analysis, pl.k_sub_analysis, pl.k_sub_censoring, d0, nb,
                                     sub_.data());
             }
-            for (std::size_t j = 0; j < nb; ++j) {
-                double l = conc_[j] * samp_[j] * day.flow_m3_per_day * fq_[j] * site.load_multiplier;
-                if (day.subtract_ratio != 0.0) {
-                    const double l2 = sub_[j] * samp_[j] * day.flow_m3_per_day * fq_[j] * day.sub_load_multiplier;
-                    l = std::max(0.0, l - day.subtract_ratio * l2);
-                }
-                mean[j] += l;
-                if (keep) (*keep)[j] = l;
-            }
+            add_day_loads(mean.data(), keep ? keep->data() : nullptr, conc_.data(), samp_.data(), fq_.data(),
+                          day.subtract_ratio != 0.0 ? sub_.data() : nullptr, day.flow_m3_per_day, site.load_multiplier,
+                          day.sub_load_multiplier, day.subtract_ratio, nb);
             if (keep) days_done(i, *keep);
         }
         if (n) divide_values(mean.data(), static_cast<double>(n), nb);
@@ -316,11 +324,19 @@ private:
     void concentration_block(const censored_value& v, double substitute, const factor_distribution& analysis, std::uint64_t k_ana,
                              std::uint64_t k_cens, std::uint64_t d0, std::size_t n, double* out) {
         if (v.censored()) {
-            for (std::size_t j = 0; j < n; ++j) out[j] = draw_censored(v, substitute, k_cens, d0 + j, o_.censored);
+            if (o_.censored == censored_draws::substitute) {
+                std::fill(out, out + n, substitute);
+                return;
+            }
+            // draw_censored, the block at once: <LOD in [0, LOD), <LOQ in [LOD, LOQ).
+            const double lod = std::isnan(v.lod) ? 0.0 : v.lod;
+            const double loq = std::isnan(v.loq) ? lod : v.loq;
+            if (v.qual == qualifier::below_lod) uniform_interval(out, k_cens, d0, n, 0.0, lod);
+            else uniform_interval(out, k_cens, d0, n, lod, loq - lod);
             return;
         }
         draw_factor_block(analysis, k_ana, d0, n, out);
-        for (std::size_t j = 0; j < n; ++j) out[j] = v.value * out[j];
+        scale_values(out, v.value, n);
     }
 
 
