@@ -456,6 +456,42 @@ TEST(hdf5_store, round_trip_of_every_table_field_by_field) {
     expect_same(read_store(path), c);
 }
 
+// wbe deflates a table's chunks itself, on every core, and hands them to HDF5 whole
+// (write_chunks): tables of one short chunk, of many chunks with a short last one, and of
+// exactly whole chunks (the samples table's chunk holds 65 536 / row size rows) read back the
+// same through the library's own filter pipeline.
+TEST(hdf5_store, tables_of_many_chunks_read_back_through_the_library_filters) {
+    const test::temp_dir dir("store");
+    const store_contents tiny = tiny_contents();
+    write_store(dir.file("tiny.h5"), tiny);
+    hsize_t chunk_rows = 0;  // the samples table's, from the file
+    {
+        const hid_t f = H5Fopen(dir.file("tiny.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+        const hid_t d = H5Dopen2(f, "samples", H5P_DEFAULT);
+        const hid_t plist = H5Dget_create_plist(d);
+        ASSERT_EQ(H5Pget_chunk(plist, 1, &chunk_rows), 1);
+        H5Pclose(plist);
+        H5Dclose(d);
+        H5Fclose(f);
+    }
+    ASSERT_GT(chunk_rows, 1u);
+    const std::size_t whole = static_cast<std::size_t>(3 * chunk_rows);
+    for (std::size_t n : {std::size_t{1}, std::size_t{777}, whole, whole + 5}) {
+        store_contents c = tiny;
+        c.samples.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            assay_result r = tiny.samples[i % tiny.samples.size()];
+            r.sample_id = "T-S" + std::to_string(i);
+            if (!std::isnan(r.conc.value)) r.conc.value += static_cast<double>(i) / 8.0;
+            c.samples.push_back(std::move(r));
+        }
+        const std::string path = dir.file("many" + std::to_string(n) + ".h5");
+        write_store(path, c);
+        SCOPED_TRACE(std::to_string(n) + " samples");
+        expect_same(read_store(path), c);
+    }
+}
+
 TEST(hdf5_store, empty_store_round_trip) {
     const test::temp_dir dir("store");
     const std::string path = dir.file("empty.h5");
