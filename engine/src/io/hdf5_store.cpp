@@ -128,27 +128,33 @@ hsize_t chunk_rows(std::size_t row_size) { return std::max<hsize_t>(1, (1u << 16
 
 constexpr int deflate_level = 4;
 
-// Writes `buf` (n rows of row_size bytes, the table's file layout) into the new chunked table
-// `ds` as HDF5's own filter pipeline would store it — each chunk shuffled (H5Z_filter_shuffle:
-// byte i of every row together, the rows of a short last chunk padded with zeros as the library
-// pads edge chunks) and deflated (H5Z_filter_deflate: zlib's compress2 at the table's level) —
-// but with the chunks compressed on every core before H5Dwrite_chunk stores them in order.
-// Deflate is most of the time a store write takes (the 100x benchmark city: 7 of 9 s), and the
-// library runs its filters on one thread. Readers see an ordinary shuffled, deflated table.
-void write_chunks(hid_t ds, const std::vector<char>& buf, std::size_t row_size, std::size_t chunk_rows, const std::string& name) {
-    const std::size_t n_rows = buf.size() / row_size;
+// Writes `rows` into the new chunked table `ds` as HDF5's own filter pipeline would store them —
+// each chunk packed into the table's file layout (pack_rows), shuffled (H5Z_filter_shuffle: byte
+// i of every row together; the rows of a short last chunk zero, as the library pads edge chunks)
+// and deflated (H5Z_filter_deflate: zlib's compress2 at the table's level) — but with the chunks
+// packed and compressed on every core before H5Dwrite_chunk stores them in order. Packing and
+// deflating are nearly all the time a store write takes (the 100x benchmark city: 1.5 GB of rows,
+// 7 of 9 s in deflate alone), and the library runs its filters on one thread. Readers see an
+// ordinary shuffled, deflated table.
+template <class R>
+void write_chunks(hid_t ds, const std::vector<field<R>>& fields, const std::vector<std::size_t>& off, std::size_t row_size,
+                  std::size_t chunk_rows, const std::vector<R>& rows, const std::string& name) {
+    const std::size_t n_rows = rows.size();
     const std::size_t n_chunks = (n_rows + chunk_rows - 1) / chunk_rows;
     const std::size_t chunk_bytes = chunk_rows * row_size;
     std::vector<std::vector<unsigned char>> packed(n_chunks);
     std::vector<int> status(n_chunks, Z_OK);
     const auto compress_from = [&](std::size_t first, std::size_t step) {
+        std::vector<char> raw(chunk_bytes);
         std::vector<unsigned char> shuffled(chunk_bytes);
         for (std::size_t k = first; k < n_chunks; k += step) {
             const std::size_t r0 = k * chunk_rows;
             const std::size_t nr = std::min(chunk_rows, n_rows - r0);
-            const auto* src = reinterpret_cast<const unsigned char*>(buf.data()) + r0 * row_size;
-            if (nr < chunk_rows) std::fill(shuffled.begin(), shuffled.end(), 0);
-            for (std::size_t e = 0; e < nr; ++e)
+            std::fill(raw.begin(), raw.end(), 0);
+            for (std::size_t r = 0; r < nr; ++r)
+                for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[r0 + r], raw.data() + r * row_size + off[i]);
+            const auto* src = reinterpret_cast<const unsigned char*>(raw.data());
+            for (std::size_t e = 0; e < chunk_rows; ++e)
                 for (std::size_t i = 0; i < row_size; ++i) shuffled[i * chunk_rows + e] = src[e * row_size + i];
             uLongf size = compressBound(static_cast<uLong>(chunk_bytes));
             packed[k].resize(size);
@@ -175,7 +181,6 @@ void write_table(H5::H5File& file, const std::string& name, const std::vector<fi
     std::vector<std::size_t> off;
     const H5::CompType type = make_type(fields, off);
     const std::size_t row_size = type.getSize();
-    const std::vector<char> buf = pack_rows(fields, off, row_size, rows);
     const hsize_t dims[1] = {rows.size()};
     const hsize_t maxdims[1] = {H5S_UNLIMITED};
     const H5::DataSpace space(1, dims, maxdims);
@@ -185,7 +190,7 @@ void write_table(H5::H5File& file, const std::string& name, const std::vector<fi
     plist.setShuffle();
     plist.setDeflate(deflate_level);
     H5::DataSet ds = file.createDataSet(name, type, space, plist);
-    if (!rows.empty()) write_chunks(ds.getId(), buf, row_size, static_cast<std::size_t>(chunk[0]), name);
+    if (!rows.empty()) write_chunks(ds.getId(), fields, off, row_size, static_cast<std::size_t>(chunk[0]), rows, name);
 }
 
 // Adds rows at the end of an existing table, in place. The table must have exactly the columns
