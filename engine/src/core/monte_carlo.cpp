@@ -933,11 +933,22 @@ std::vector<std::vector<mc_result>> run_monte_carlo(const std::vector<mc_problem
     std::vector<std::vector<mc_result>> out(problems.size());
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, problems.size())));
+    // The biggest problems first (sites' days plus series), so that no thread is left alone with
+    // a big one at the end; the results do not depend on the order.
+    std::vector<std::size_t> order(problems.size());
+    std::vector<std::size_t> cost(problems.size(), 0);
+    for (std::size_t k = 0; k < problems.size(); ++k) {
+        order[k] = k;
+        for (const auto& s : problems[k].sites) cost[k] += s.days.size() + 2;
+        for (const auto& e : problems[k].estimates) cost[k] += e.members.size() + 1;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
     std::atomic<std::size_t> next{0};
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
     const auto work = [&] {
-        for (std::size_t i = next++; i < problems.size() && !failed; i = next++) {
+        for (std::size_t n = next++; n < problems.size() && !failed; n = next++) {
+            const std::size_t i = order[n];
             try {
                 out[i] = run_monte_carlo(problems[i], o);
             } catch (...) {
