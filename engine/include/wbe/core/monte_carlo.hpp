@@ -18,11 +18,16 @@
 /// Draws come from a counter-based generator keyed by (seed, entity) with the draw index as counter (rng.hpp):
 /// results are bit-identical for any thread count, processing order or block size (the means
 /// and SDs come from draw-indexed partial sums, `draw_moments`; the evaluator's vector loops have
-/// AVX-512/AVX2/baseline clones, compiled without FMA contraction so every clone rounds alike).
-/// Draws are evaluated in blocks; up to `keep_limit` draws per estimate, the first block brackets
-/// each wanted quantile, later blocks count the draws below a bracket and collect those inside it,
-/// and the quantiles are selected exactly among the collected (`order_statistics`,
-/// accumulators.hpp; a rank outside its bracket — rare — regenerates the series' draws);
+/// AVX-512/AVX2/baseline clones, compiled without FMA contraction so every clone rounds alike,
+/// and the hand-written AVX-512 kernels have portable twins that give the same bits).
+/// Draws are evaluated in blocks, site by site: each site's daily and campaign series are
+/// summarised as soon as the site is drawn, while they are in cache, in one pass per series
+/// (moments, exceedances and the brackets below; with AVX-512, eight draws a step). Up to
+/// `keep_limit` draws per estimate, the first block brackets each wanted quantile (sized for
+/// ties and for the first block's sampling error), later blocks count the draws below a bracket
+/// and collect those inside it, and the quantiles are selected exactly among the collected
+/// (`order_statistics`, accumulators.hpp; a rank outside its bracket — about once in 10⁹ —
+/// regenerates the problem's draws; detail::reselected_series counts those);
 /// beyond keep_limit the quantiles are found exactly in further passes over regenerated draws (a
 /// log-scale histogram; cells holding more than `cell_cap` values are split again; then the
 /// values of the bins that hold the wanted ranks, regenerated from their counters), so memory
