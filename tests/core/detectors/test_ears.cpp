@@ -5,11 +5,12 @@
 
 // Tests for wbe/core/detectors/ears.hpp: EARS C1 upper bounds against R `surveillance`
 // (shared/reference/aberration, read in place), C2 and textbook C3 on a hand-worked case, the
-// minimum histories, constant baselines and censored values.
+// minimum histories, constant baselines and censored values; levels only against run().
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,38 @@ TEST(Ears, LiteratureThresholdsAndOptionChecks) {
     EXPECT_EQ(problems[0].to_string(), "<input>: baseline = 2: must be an integer in [3, 1000]");
     EXPECT_EQ(problems[1].to_string(), "<input>: alert = 1: must be > watch = 2");
     EXPECT_THROW(ears{bad}, wbe::config_error);
+}
+
+// Levels only (run_columns() without number columns: every baseline's mean and SD at once, by
+// window_mean_var()) give run()'s levels: every variant, short and long baselines, gaps, ties,
+// constant baselines (SD 0: C = ±∞ or 0) and an SD floor.
+TEST(Ears, LevelsOnlyEqualRun) {
+    std::mt19937_64 g(5);
+    std::vector<detection_level> level;
+    for (const ears_variant variant : {ears_variant::c1, ears_variant::c2, ears_variant::c3})
+        for (const int baseline : {3, 4, 7, 10})
+            for (const double min_sigma : {0.0, 0.5}) {
+                ears_options o = ears_options::defaults(variant);
+                o.baseline = baseline;
+                o.min_sigma = min_sigma;
+                const ears d(o);
+                for (int k = 0; k < 60; ++k) {
+                    std::vector<double> v(g() % 40);
+                    const auto distinct = 1 + g() % 6;  // few distinct values: ties, constant baselines
+                    for (double& x : v) {
+                        x = static_cast<double>(g() % distinct) + (g() % 2 ? 0.0 : 0.1 * static_cast<double>(g() % 10));
+                        if (g() % 7 == 0) x += 20.0;
+                        if (g() % 9 == 0) x = wbe::test::nan;
+                    }
+                    const auto s = wbe::test::quarterly(v);
+                    level.assign(v.size(), detection_level::none);
+                    d.run_columns(s, {level, {}, {}, {}, {}});
+                    const auto expected = d.run(s);
+                    for (std::size_t i = 0; i < v.size(); ++i)
+                        ASSERT_EQ(level[i], expected.campaigns[i].level)
+                            << ears::name_of(variant) << " baseline " << baseline << " series " << k << " entry " << i;
+                }
+            }
 }
 
 }  // namespace

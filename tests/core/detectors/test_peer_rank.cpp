@@ -1,5 +1,5 @@
 // Tests for wbe/core/detectors/peer_rank.hpp: hand-worked ranks, percentiles and top shares in a
-// cross-section, groups, ties, small groups, censored sites.
+// cross-section, groups, ties, small groups, censored sites; levels only against run().
 
 // GCC 12 at -O3 reports a false -Wrestrict inside std::string concatenation (GCC bug 105329).
 #if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning: clang does not know it
@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,35 @@ TEST(PeerRank, OptionChecks) {
     ASSERT_EQ(problems.size(), 2u);
     EXPECT_EQ(problems[0].to_string(), "<input>: min_peers = 1: must be an integer in [2, 1000000000]");
     EXPECT_EQ(problems[1].to_string(), "<input>: alert_share = 0.5: must be <= watch_share = 0.25");
+}
+
+// Levels only (run_columns() without number columns: evaluate_levels() groups the sites by name
+// and makes two selections per group) give run()'s levels: many groups, names of every length
+// from empty to long, names that differ only in their last byte or in a trailing NUL, small
+// groups, ties and missing values, sites in random order.
+TEST(PeerRank, LevelsOnlyEqualRunWithManyGroups) {
+    std::mt19937_64 g(3);
+    std::vector<std::string> names = {"", std::string(1, '\0'), std::string(2, '\0'), "a", "a" + std::string(1, '\0'),
+                                      "venue/karaoke", "venue/karaokf", std::string(40, 'x'), std::string(40, 'x') + "y"};
+    for (int k = 0; k < 300; ++k) names.push_back("city/" + std::string(static_cast<std::size_t>(k % 23), 'g') + std::to_string(k));
+    std::vector<detection_level> level;
+    for (const std::size_t n_groups : {std::size_t{1}, std::size_t{9}, std::size_t{40}, names.size()})
+        for (int k = 0; k < 5; ++k) {
+            cross_section c;
+            c.campaign = "2024Q1";
+            for (int i = 0; i < 3000; ++i) {
+                const std::string& group = names[g() % n_groups];
+                double value = static_cast<double>(g() % 50);
+                if (g() % 10 == 0) value = wbe::test::nan;
+                c.sites.push_back({"S" + std::to_string(i), group, value, wbe::test::nan, wbe::test::nan, false});
+            }
+            const peer_rank d;
+            level.assign(c.sites.size(), detection_level::none);
+            d.run_columns(c, {level, {}, {}, {}, {}});
+            const auto expected = d.run(c);
+            for (std::size_t i = 0; i < c.sites.size(); ++i)
+                ASSERT_EQ(level[i], expected.campaigns[i].level) << n_groups << " groups, cross-section " << k << " site " << i;
+        }
 }
 
 }  // namespace

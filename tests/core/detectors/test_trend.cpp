@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "detector_test_support.hpp"
 #include "wbe/core/detectors/mann_kendall.hpp"
+#include "wbe/core/detectors/sen_slope.hpp"
 #include "wbe/core/detectors/trend.hpp"
 
 namespace {
@@ -142,6 +144,67 @@ TEST(Trend, OptionChecks) {
     ASSERT_EQ(problems.size(), 2u);
     EXPECT_EQ(problems[0].to_string(), "<input>: min_history = 5: must be <= window - 1 = 4");
     EXPECT_EQ(problems[1].to_string(), "<input>: alert_p = 0.05: must be < watch_p = 0.01");
+}
+
+// Levels only decide the slope rule (a rise of at least min_rise per year) by counting a window's
+// slopes on either side of the rule's cut, and select the median slope only within 10⁻⁶ of it:
+// run()'s levels with min_rise exactly at the rise of a window's median slope and one ulp either
+// side, on both scales, with time in years and in days, and at min_rise values where the counting
+// is not used (tiny, huge).
+TEST(Trend, LevelsOnlyEqualRunAtTheMinRiseCut) {
+    std::mt19937_64 g(11);
+    std::normal_distribution<double> eps(0.0, 1.0);
+    std::vector<detection_level> level;
+    std::size_t raised = 0, checked = 0;
+    for (const bool log_scale : {true, false})
+        for (const bool days : {false, true})
+            for (int k = 0; k < 80; ++k) {
+                std::vector<double> v(12 + g() % 20);
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    // rising, in steps of 0.1 on the log scale: many tied slopes
+                    v[i] = std::exp(0.08 * static_cast<double>(i) + 0.1 * std::round(3.0 * eps(g)));
+                    if (g() % 13 == 0) v[i] = wbe::test::nan;
+                }
+                auto s = wbe::test::quarterly(v);
+                if (days) {
+                    s.units_per_year = 365.25;
+                    for (auto& o : s.campaigns) o.time *= 365.25;
+                }
+                // The median slope of the detector's window (12 usable campaigns) at a random one.
+                std::vector<double> t, y;
+                for (const auto& o : s.campaigns)
+                    if (!std::isnan(o.value)) {
+                        t.push_back(o.time);
+                        y.push_back(log_scale ? std::log(o.value) : o.value);
+                    }
+                if (t.size() < 6) continue;
+                const std::size_t end = 6 + g() % (t.size() - 5), begin = end > 12 ? end - 12 : 0;
+                const double slope =
+                    wbe::detectors::sen_slope({t.data() + begin, end - begin}, {y.data() + begin, end - begin}, 0.0).slope;
+                const double rise = log_scale ? std::expm1(slope * s.units_per_year) : slope * s.units_per_year;
+                const double inf = std::numeric_limits<double>::infinity();
+                for (const double min_rise : {rise, std::nextafter(rise, inf), std::nextafter(rise, -inf), 0.1, 1e-300, 1e300}) {
+                    if (!(min_rise >= 0.0)) continue;  // a falling window: min_rise must be >= 0
+                    trend_options o;
+                    o.log_scale = log_scale;
+                    o.min_rise = min_rise;
+                    o.watch_p = 0.3;  // most windows significant: the slope rule decides
+                    o.alert_p = 0.2;
+                    const trend d(o);
+                    level.assign(v.size(), detection_level::none);
+                    d.run_columns(s, {level, {}, {}, {}, {}});
+                    const auto expected = d.run(s);
+                    for (std::size_t i = 0; i < v.size(); ++i) {
+                        ASSERT_EQ(level[i], expected.campaigns[i].level)
+                            << "log_scale " << log_scale << " days " << days << " series " << k << " min_rise " << min_rise
+                            << " entry " << i;
+                        raised += level[i] == detection_level::watch || level[i] == detection_level::alert;
+                    }
+                    ++checked;
+                }
+            }
+    EXPECT_GT(checked, 500u);
+    EXPECT_GT(raised, 1000u);  // the slope rule passes often enough to be tested both ways
 }
 
 }  // namespace

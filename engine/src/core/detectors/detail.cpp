@@ -14,6 +14,9 @@
 #include <cstdint>
 #include <numeric>
 #include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <boost/math/distributions/students_t.hpp>
 
@@ -185,6 +188,45 @@ void mean_sd(const std::vector<double>& v, double& mean, double& sd) {
     double ss = 0.0;  // two-pass: exact enough for short windows, no cancellation
     for (double x : v) ss += (x - mean) * (x - mean);
     sd = std::sqrt(ss / static_cast<double>(n - 1));
+}
+
+void window_mean_var(const double* y, std::size_t count, std::size_t len, double* mean, double* var) {
+    const double n = static_cast<double>(len), n1 = static_cast<double>(len - 1);
+    std::size_t j = 0;
+#if defined(__SSE2__)
+    // Four windows at a time, two per register, sums in registers: lane l of a register holds
+    // window j + l, and y[j + k], y[j + 1 + k] are one load. Two registers keep two chains of
+    // additions in flight. The lanes add, divide and square exactly as the scalar code below.
+    const __m128d n2 = _mm_set1_pd(n), n12 = _mm_set1_pd(n1);
+    for (; j + 4 <= count; j += 4) {
+        __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
+        for (std::size_t k = 0; k < len; ++k) {
+            s0 = _mm_add_pd(s0, _mm_loadu_pd(y + j + k));
+            s1 = _mm_add_pd(s1, _mm_loadu_pd(y + j + 2 + k));
+        }
+        const __m128d m0 = _mm_div_pd(s0, n2), m1 = _mm_div_pd(s1, n2);
+        __m128d q0 = _mm_setzero_pd(), q1 = _mm_setzero_pd();
+        for (std::size_t k = 0; k < len; ++k) {
+            const __m128d d0 = _mm_sub_pd(_mm_loadu_pd(y + j + k), m0);
+            const __m128d d1 = _mm_sub_pd(_mm_loadu_pd(y + j + 2 + k), m1);
+            q0 = _mm_add_pd(q0, _mm_mul_pd(d0, d0));
+            q1 = _mm_add_pd(q1, _mm_mul_pd(d1, d1));
+        }
+        _mm_storeu_pd(mean + j, m0);
+        _mm_storeu_pd(mean + j + 2, m1);
+        _mm_storeu_pd(var + j, _mm_div_pd(q0, n12));
+        _mm_storeu_pd(var + j + 2, _mm_div_pd(q1, n12));
+    }
+#endif
+    for (; j < count; ++j) {
+        double sum = 0.0;
+        for (std::size_t k = 0; k < len; ++k) sum += y[j + k];
+        const double m = sum / n;
+        double ss = 0.0;
+        for (std::size_t k = 0; k < len; ++k) ss += (y[j + k] - m) * (y[j + k] - m);
+        mean[j] = m;
+        var[j] = ss / n1;
+    }
 }
 
 value_range range_of(double value, double lower, double upper, bool censored) noexcept {

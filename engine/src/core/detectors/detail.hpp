@@ -130,6 +130,13 @@ inline void sort_network_8(double (&a)[8]) noexcept {
 [[nodiscard]] double median(std::vector<double>& v);
 /// Mean and sample SD (n − 1) of `v`; SD NaN below 2 values.
 void mean_sd(const std::vector<double>& v, double& mean, double& sd);
+/// mean_sd() of every window of `len` ≥ 2 consecutive values of `y`, to the bit: window j is
+/// y[j, j + len), j = 0 … count − 1; mean[j] = (0 + y[j] + … + y[j + len − 1]) / len and var[j] =
+/// the two-pass Σ(y − mean)² / (len − 1), whose square root is mean_sd()'s SD. The levels paths'
+/// baselines: the windows are short (7 or 8 values), too short to vectorise along, so SSE2
+/// computes neighbouring windows side by side (two per instruction, each adding in its own order:
+/// the same bits) instead of one window after the other.
+void window_mean_var(const double* y, std::size_t count, std::size_t len, double* mean, double* var);
 
 /// alert when stat > alert, watch when stat > watch, else none (NaN → none).
 [[nodiscard]] inline detection_level level_above(double stat, double watch, double alert) noexcept {

@@ -94,6 +94,7 @@ struct buffers {
     std::vector<double> mean, sd;      // baseline mean and floored SD by compressed position
     std::vector<double> window, scaled;
     std::vector<std::string> censoring;  // how censored baseline campaigns entered
+    std::vector<double> base_mean, base_var;  // evaluate_levels(): baseline by compressed position − first
 };
 }  // namespace
 
@@ -177,8 +178,8 @@ void ears::evaluate(const series& s, std::vector<campaign_result>& out, explain 
 
 // The levels evaluate() sets for a series without censored values: the same compressed values,
 // each baseline's mean_sd() (std::accumulate from 0, the two-pass SD) over the same values in the
-// same order, the same floor, standardise() and C3 terms; no bound, no text, no per-campaign
-// strings.
+// same order — window_mean_var() computes all of them at once —, the same floor, standardise()
+// and C3 terms; no bound, no text, no per-campaign strings.
 bool ears::evaluate_levels(const series& s, std::span<detection_level> level) const {
     const auto& o = options_;
     const auto b = static_cast<std::size_t>(o.baseline);
@@ -196,15 +197,15 @@ bool ears::evaluate_levels(const series& s, std::span<detection_level> level) co
     if (n <= need) return true;
     c2.resize(n);
     const auto term = [](double c) { return std::max(0.0, c - 1.0); };
-    const double bn = static_cast<double>(b), bn1 = static_cast<double>(b - 1);
-    for (std::size_t p = c3 ? b + g : need; p < n; ++p) {
-        const double* w = values.data() + (p - g - b);
-        double sum = 0.0;
-        for (std::size_t k = 0; k < b; ++k) sum += w[k];
-        const double m = sum / bn;
-        double ss = 0.0;
-        for (std::size_t k = 0; k < b; ++k) ss += (w[k] - m) * (w[k] - m);
-        const double sigma = std::max(std::sqrt(ss / bn1), o.min_sigma);
+    // The first position with a baseline (C3 needs the C2 of two positions before `need`); its
+    // baseline, the b values ending g + 1 before it, starts at position 0 for every variant.
+    const std::size_t first = c3 ? b + g : need;
+    buf.base_mean.resize(n - first);
+    buf.base_var.resize(n - first);
+    window_mean_var(values.data() + (first - g - b), n - first, b, buf.base_mean.data(), buf.base_var.data());
+    for (std::size_t p = first; p < n; ++p) {
+        const double m = buf.base_mean[p - first];
+        const double sigma = std::max(std::sqrt(buf.base_var[p - first]), o.min_sigma);
         const double c = standardise(values[p], m, sigma);
         c2[p] = c;
         if (p < need) continue;

@@ -93,6 +93,7 @@ namespace {
 struct buffers {
     std::vector<double> scaled, y, base;
     std::vector<std::size_t> index;
+    std::vector<double> base_mean, base_var;  // evaluate_levels(): the full baselines
 };
 }  // namespace
 
@@ -180,6 +181,14 @@ bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) co
     auto& y = buf.y;
     auto& index = buf.index;
     if (!uncensored_usable_values(s, o.log_scale, level, y, index)) return false;
+    // From position guard + window on, the baseline is the full window y[p − guard − window,
+    // p − guard): its mean and variance do not depend on the smoothing, so window_mean_var()
+    // computes them all at once, as mean_sd() would.
+    const std::size_t first_full = guard + window;
+    const std::size_t n_full = y.size() > first_full ? y.size() - first_full : 0;
+    buf.base_mean.resize(n_full);
+    buf.base_var.resize(n_full);
+    window_mean_var(y.data(), n_full, window, buf.base_mean.data(), buf.base_var.data());
     double smoothed = nan;  // E_{t−1}
     for (std::size_t p = 0; p < y.size(); ++p) {
         const double previous = smoothed;
@@ -188,13 +197,19 @@ bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) co
         const std::size_t begin = end > window ? end - window : 0;
         const std::size_t n = end - begin;
         if (n < need) continue;
-        // mean_sd() of y[begin, end) in place: std::accumulate from 0, the two-pass SD (n >= 2).
-        double sum = 0.0;
-        for (std::size_t k = begin; k < end; ++k) sum += y[k];
-        const double mu = sum / static_cast<double>(n);
-        double ss = 0.0;
-        for (std::size_t k = begin; k < end; ++k) ss += (y[k] - mu) * (y[k] - mu);
-        const double sd = std::max(std::sqrt(ss / static_cast<double>(n - 1)), o.min_sd);
+        double mu, var;
+        if (p >= first_full) {
+            mu = buf.base_mean[p - first_full];
+            var = buf.base_var[p - first_full];
+        } else {  // a baseline still growing: mean_sd() of y[begin, end) in place (n >= 2)
+            double sum = 0.0;
+            for (std::size_t k = begin; k < end; ++k) sum += y[k];
+            mu = sum / static_cast<double>(n);
+            double ss = 0.0;
+            for (std::size_t k = begin; k < end; ++k) ss += (y[k] - mu) * (y[k] - mu);
+            var = ss / static_cast<double>(n - 1);
+        }
+        const double sd = std::max(std::sqrt(var), o.min_sd);
         const double sigma = sd * se_factor_[n];
         const double df = static_cast<double>(n) - 1.0;
         const double t = standardise(smoothed, mu, sigma);

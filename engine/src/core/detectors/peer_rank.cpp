@@ -160,11 +160,9 @@ struct level_buffers {
 // here), i.e. r <= k_a = ⌊alert_share·n + 1e-9⌋ (r is a whole number, floor is exact); and
 // #{values > x} < k is exactly x >= the k-th highest value (NaN sites are not in the group; ±0
 // compare equal in both). So two selections per group (nth_element, the second within the part
-// below the first) replace the sort, and each site compares its value with two numbers.
+// above the first) replace the sort, and each site compares its value with two numbers.
 bool peer_rank::evaluate_levels(const cross_section& c, std::span<detection_level> level) const {
     const auto& o = options_;
-    for (const peer& p : c.sites)
-        if (p.censored) return false;
     level_buffers& buf = thread_buffers<level_buffers>();
     auto& values = buf.values;
     auto& group_of = buf.group_of;
@@ -174,6 +172,9 @@ bool peer_rank::evaluate_levels(const cross_section& c, std::span<detection_leve
     group_of.resize(c.sites.size());
     for (std::size_t i = 0; i < c.sites.size(); ++i) {
         const peer& p = c.sites[i];
+        // Declined while grouping rather than in a pass of its own: one pass over the sites, so
+        // the lookups overlap the loads of a cross-section too large for the L1 cache.
+        if (p.censored) return false;
         if (std::isnan(p.value)) continue;
         const auto found = group_index.try_emplace(p.group, n_groups);
         if (found.second) {
@@ -196,19 +197,23 @@ bool peer_rank::evaluate_levels(const cross_section& c, std::span<detection_leve
             return static_cast<std::size_t>(std::floor(std::min(share * nn + 1e-9, nn)));
         };
         const std::size_t k_alert = top(o.alert_share), k_watch = top(o.watch_share);  // k_alert <= k_watch <= n
-        auto end = v.end();
-        if (k_alert >= 1) {
-            const auto at = v.begin() + static_cast<std::ptrdiff_t>(n - k_alert);
-            std::nth_element(v.begin(), at, end);
-            cuts[k].first = *at;
-            end = at;  // the n − k_alert lowest values, for the next selection
-        }
-        if (k_watch > k_alert) {
+        // The watch cut first, over all values; then the alert cut among the k_watch highest
+        // values it leaves above it (the k_alert-th highest of all is the k_alert-th highest of
+        // those): at the defaults the second selection runs over a quarter of the group, not
+        // nine tenths.
+        auto top_begin = v.begin();
+        if (k_watch >= 1) {
             const auto at = v.begin() + static_cast<std::ptrdiff_t>(n - k_watch);
-            std::nth_element(v.begin(), at, end);
+            std::nth_element(v.begin(), at, v.end());
             cuts[k].second = *at;
-        } else {
-            cuts[k].second = cuts[k].first;
+            top_begin = at;
+        }
+        if (k_alert == k_watch) {
+            cuts[k].first = cuts[k].second;
+        } else if (k_alert >= 1) {
+            const auto at = v.begin() + static_cast<std::ptrdiff_t>(n - k_alert);
+            std::nth_element(top_begin, at, v.end());
+            cuts[k].first = *at;
         }
     }
     for (std::size_t i = 0; i < c.sites.size(); ++i) {

@@ -34,6 +34,7 @@ struct buffers {
     std::vector<std::size_t> history;  // previous campaigns with a positive value, in time order
     std::vector<double> window, scaled;
     std::vector<double> y;             // evaluate_levels(): the ln values of `history`
+    std::vector<double> base_mean, base_var;  // evaluate_levels(): the full windows' mean_sd()
 };
 }  // namespace
 
@@ -147,11 +148,12 @@ void percentile_level::evaluate(const series& s, std::vector<campaign_result>& o
 }
 
 // The levels evaluate() sets for a series without censored values: the same history of
-// positive values, look-back window (in time order), mean_sd(), percentile by rank (the
-// minimum when the rank is 0; values without NaN or −0 have one value at each rank, whatever
-// finds it) and SD floor, and z = (ln value − baseline)/sd by the same expressions. The level compares e^z with watch
-// and alert; e^z is computed only where z is within a relative 10⁻⁹ of ln watch or ln alert
-// (elsewhere exp's and log's rounding, below 10⁻¹⁵, cannot change the comparison).
+// positive values, look-back window (in time order), mean_sd() (window_mean_var() for the full
+// windows), percentile by rank (the minimum when the rank is 0; values without NaN or −0 have
+// one value at each rank, whatever finds it) and SD floor, and z = (ln value − baseline)/sd by
+// the same expressions. The level compares e^z with watch and alert; e^z is computed only where
+// z is within a relative 10⁻⁹ of ln watch or ln alert (elsewhere exp's and log's rounding, below
+// 10⁻¹⁵, cannot change the comparison).
 bool percentile_level::evaluate_levels(const series& s, std::span<detection_level> level) const {
     const auto& o = options_;
     const auto lookback = static_cast<std::size_t>(o.lookback);
@@ -159,28 +161,46 @@ bool percentile_level::evaluate_levels(const series& s, std::span<detection_leve
     buffers& buf = thread_buffers<buffers>();
     auto& y = buf.y;
     auto& window = buf.window;
+    auto& history = buf.history;
     const std::size_t n_campaigns = s.campaigns.size();
-    for (std::size_t i = 0; i < n_campaigns; ++i)
-        if (s.campaigns[i].censored) return false;
     y.resize(n_campaigns);
+    history.resize(n_campaigns);
+    std::size_t h = 0;  // campaigns with a positive value
+    for (std::size_t i = 0; i < n_campaigns; ++i) {
+        const observation& obs = s.campaigns[i];
+        level[i] = detection_level::not_evaluable;  // no value, a value <= 0, too little history, SD 0
+        if (obs.censored) return false;
+        if (!(obs.value > 0.0)) continue;
+        history[h] = i;
+        y[h++] = std::log(obs.value);  // log_or_nan() of a positive value
+    }
+    // From position lookback on, the window is the full y[q − lookback, q): window_mean_var()
+    // gives all their mean_sd()s at once.
+    const std::size_t n_full = h > lookback ? h - lookback : 0;
+    buf.base_mean.resize(n_full);
+    buf.base_var.resize(n_full);
+    window_mean_var(y.data(), n_full, lookback, buf.base_mean.data(), buf.base_var.data());
     const double ln_watch = std::log(o.watch), ln_alert = std::log(o.alert);
     const double watch_lo = ln_watch - 1e-9 * (1.0 + std::abs(ln_watch)), watch_hi = ln_watch + 1e-9 * (1.0 + std::abs(ln_watch));
     const double alert_lo = ln_alert - 1e-9 * (1.0 + std::abs(ln_alert)), alert_hi = ln_alert + 1e-9 * (1.0 + std::abs(ln_alert));
-    std::size_t h = 0;  // history size
-    for (std::size_t i = 0; i < n_campaigns; ++i) {
-        const double v = s.campaigns[i].value;
-        level[i] = detection_level::not_evaluable;  // no value, a value <= 0, too little history, SD 0
-        if (!(v > 0.0)) continue;
-        const std::size_t n = std::min(h, lookback);
-        y[h++] = std::log(v);  // log_or_nan() of a positive value
+    for (std::size_t q = need; q < h; ++q) {
+        const std::size_t i = history[q];
+        const std::size_t n = std::min(q, lookback);
         if (n < need) continue;
-        const double* w = y.data() + (h - 1 - n);  // the window, oldest first, as baseline_values() gives it
-        double sum = 0.0;  // mean_sd(): std::accumulate from 0, then the two-pass SD
-        for (std::size_t k = 0; k < n; ++k) sum += w[k];
-        const double mean = sum / static_cast<double>(n);
-        double ss = 0.0;
-        for (std::size_t k = 0; k < n; ++k) ss += (w[k] - mean) * (w[k] - mean);
-        const double sd = std::sqrt(ss / static_cast<double>(n - 1));  // n >= min_history >= 2
+        const double* w = y.data() + (q - n);  // the window, oldest first, as baseline_values() gives it
+        double mean, var;
+        if (q >= lookback) {
+            mean = buf.base_mean[q - lookback];
+            var = buf.base_var[q - lookback];
+        } else {  // mean_sd(): std::accumulate from 0, then the two-pass SD
+            double sum = 0.0;
+            for (std::size_t k = 0; k < n; ++k) sum += w[k];
+            mean = sum / static_cast<double>(n);
+            double ss = 0.0;
+            for (std::size_t k = 0; k < n; ++k) ss += (w[k] - mean) * (w[k] - mean);
+            var = ss / static_cast<double>(n - 1);  // n >= min_history >= 2
+        }
+        const double sd = std::sqrt(var);
         const double used_sd = std::max(sd, o.min_sd);
         if (!(used_sd > 0.0)) continue;
         const std::size_t rank = nearest_rank(n, o.percentile);
@@ -198,7 +218,7 @@ bool percentile_level::evaluate_levels(const series& s, std::span<detection_leve
             std::nth_element(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(rank), window.end());
             baseline = window[rank];
         }
-        const double z = (y[h - 1] - baseline) / used_sd;
+        const double z = (y[q] - baseline) / used_sd;
         if (z < watch_lo) level[i] = detection_level::none;
         else if (z > watch_hi && z < alert_lo) level[i] = detection_level::watch;
         else if (z > alert_hi) level[i] = detection_level::alert;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -230,6 +231,77 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
     }
 }
 
+namespace {
+
+// evaluate_levels()'s slope rule — slope > 0 and a rise per year (expm1(slope·units_per_year) with
+// log_scale, else slope·units_per_year) of at least min_rise — is, for min_rise > 0, a cut on the
+// slope at ln(1 + min_rise) / units_per_year (min_rise / units_per_year). `lo` and `hi` bracket that
+// cut by a relative 10⁻⁶, far more than the few-ulp errors of log1p, expm1 and the products: a
+// slope below `lo` surely fails the rule, one at or above `hi` surely passes it. Not `valid` (the
+// rule is then applied to the median itself) for min_rise ≤ 0, or a cut so small or large that
+// the relative margin would not hold (subnormal, or expm1 near overflow).
+struct slope_cut {
+    bool valid = false;
+    double lo = 0.0, hi = 0.0;
+};
+
+slope_cut slope_bracket(const trend_options& o, double units_per_year) {
+    const double rise_cut = o.log_scale ? std::log1p(o.min_rise) : o.min_rise;
+    const double cut = rise_cut / units_per_year;
+    slope_cut c;
+    c.valid = o.min_rise > 0.0 && rise_cut >= 1e-290 && rise_cut <= (o.log_scale ? 700.0 : 1e290) && cut >= 1e-290 &&
+              cut <= 1e290;
+    c.lo = cut * (1.0 - 1e-6);
+    c.hi = cut * (1.0 + 1e-6);
+    return c;
+}
+
+// The side of the cut on which the median of the window's pairwise slopes lies, +1 (surely passes),
+// −1 (surely fails) or 0 (between lo and hi: compute the median), without selecting the median —
+// which cost more than the rest of the levels path. For the trend path's windows (finite, strictly
+// increasing times and finite values) the slopes are the m pairs i < j, none NaN. With k = ⌊m/2⌋,
+// sen_slope_only()'s median is the k-th smallest slope for odd m and the mean of the (k−1)-th and
+// the k-th for even m, which lies between them (rounding is monotone). The k-th smallest is below
+// `lo` exactly when at least k + 1 slopes are, and at or above `hi` exactly when at most k slopes
+// are below it; so for even m, #{< lo} ≥ k + 1 puts both middle slopes, and their mean, below lo,
+// and #{< hi} ≤ k − 1 both at or above hi. No slope (m = 0): the median is NaN, which fails.
+int median_slope_side(std::span<const double> t, std::span<const double> y, const slope_cut& c) {
+    const std::size_t len = t.size();
+    std::size_t below_lo = 0, below_hi = 0;
+    for (std::size_t i = 0; i + 1 < len; ++i) {
+        std::size_t j = i + 1;
+#if defined(__SSE2__)
+        {  // two slopes at a time (the same division); each comparison's mask is −1 in a 64-bit lane
+            const __m128d yi = _mm_set1_pd(y[i]), ti = _mm_set1_pd(t[i]), lo = _mm_set1_pd(c.lo), hi = _mm_set1_pd(c.hi);
+            __m128i bl = _mm_setzero_si128(), bh = bl;
+            for (; j + 2 <= len; j += 2) {
+                const __m128d slope =
+                    _mm_div_pd(_mm_sub_pd(_mm_loadu_pd(y.data() + j), yi), _mm_sub_pd(_mm_loadu_pd(t.data() + j), ti));
+                bl = _mm_sub_epi64(bl, _mm_castpd_si128(_mm_cmplt_pd(slope, lo)));
+                bh = _mm_sub_epi64(bh, _mm_castpd_si128(_mm_cmplt_pd(slope, hi)));
+            }
+            alignas(16) std::int64_t lanes[4];
+            _mm_store_si128(reinterpret_cast<__m128i*>(lanes), bl);
+            _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 2), bh);
+            below_lo += static_cast<std::size_t>(lanes[0] + lanes[1]);
+            below_hi += static_cast<std::size_t>(lanes[2] + lanes[3]);
+        }
+#endif
+        for (; j < len; ++j) {
+            const double slope = (y[j] - y[i]) / (t[j] - t[i]);
+            below_lo += slope < c.lo;
+            below_hi += slope < c.hi;
+        }
+    }
+    const std::size_t m = len * (len - 1) / 2, k = m / 2;
+    if (m == 0) return -1;
+    if (below_lo >= k + 1) return -1;
+    if (m % 2 == 1 ? below_hi <= k : below_hi + 1 <= k) return 1;
+    return 0;
+}
+
+}  // namespace
+
 // The levels evaluate() sets for a series it would take through the uncensored, non-seasonal
 // path: the same usable campaigns, windows, Mann–Kendall and level rule; the slope from
 // sen_slope_only(), which equals sliding_sen_slope::result()'s to the bit (sen_slope.hpp), and
@@ -241,7 +313,9 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
 // var(S) is its formula on them. Z and p are computed only where S > 0 and (S − 1)² is not below
 // watch_z2_·var(S), both times 18 (below it Z is clearly below the watch cut's z and p is above watch_p: none);
 // those windows get mann_kendall_z() and two_sided_normal_p() in full. The logarithms of the
-// values (log_scale) are taken only for the windows whose Sen slope is needed.
+// values (log_scale) are taken only for the windows whose Sen slope is needed, and there the
+// slope rule is first decided by counting the slopes on either side of its cut
+// (median_slope_side()); only a median within 10⁻⁶ of the cut is selected by sen_slope_only().
 bool trend::evaluate_levels(const series& s, std::span<detection_level> level) const {
     const auto& o = options_;
     if (o.seasonal) return false;
@@ -272,6 +346,7 @@ bool trend::evaluate_levels(const series& s, std::span<detection_level> level) c
         ys.resize(vs.size());
         y = ys.data();
     }
+    std::optional<slope_cut> cut;  // slope_bracket(), at the first window whose slope is needed
     std::size_t logged = 0;        // ys[0, logged) hold ln of vs (those before a window's start may not)
     std::int64_t mk_s = 0;         // S of the window [in_begin, in_end)
     std::int64_t ties = 0;         // Σ over its tie groups of t(t−1)(2t+5)
@@ -365,6 +440,10 @@ bool trend::evaluate_levels(const series& s, std::span<detection_level> level) c
         if (o.log_scale)
             for (std::size_t q = std::max(logged, begin); q <= p; ++q) ys[q] = std::log(v[q]);
         logged = p + 1;
+        if (!cut) cut = slope_bracket(o, s.units_per_year);
+        const int side = cut->valid ? median_slope_side({ts.data() + begin, len}, {y + begin, len}, *cut) : 0;
+        if (side > 0) l = raw;
+        if (side != 0) continue;
         const double slope = sen_slope_only({ts.data() + begin, len}, {y + begin, len}, buf.slopes);
         const double rise_per_year = o.log_scale ? std::expm1(slope * s.units_per_year) : slope * s.units_per_year;
         if (slope > 0.0 && rise_per_year >= o.min_rise) l = raw;

@@ -64,8 +64,10 @@ protected:
     void evaluate(const series& s, std::vector<campaign_result>& out, explain e) const override;
     /// Levels only (run_columns() without number columns), not seasonal, for series without
     /// censored or infinite values: Mann–Kendall slides as in evaluate(), and the Sen slope is
-    /// selected only for the windows whose S and p would raise a level (a falling or
-    /// insignificant window is `none` whatever its slope).
+    /// looked at only for the windows whose S and p would raise a level (a falling or
+    /// insignificant window is `none` whatever its slope) — there the minimum rise is decided by
+    /// counting the slopes on either side of its cut, and the median slope selected only when it
+    /// lies within 10⁻⁶ of the cut.
     bool evaluate_levels(const series& s, std::span<detection_level> level) const override;
 
 private:
