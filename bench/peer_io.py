@@ -120,6 +120,9 @@ def check_csv(path: Path, expected: dict) -> dict:
 
 
 # ---- HDF5 --------------------------------------------------------------------------------------
+STORE_DEFLATE_LEVEL = 6  # hdf5_store.cpp, deflate_level (the peer writes its copies with the same filters)
+
+
 def store_chunk_rows(row_size: int, rows: int) -> int:
     """The store's rule (hdf5_store.cpp, chunk_rows): 64 KiB of rows, at least 1, whatever the
     table holds (tables grow by appends; `rows` is not used)."""
@@ -135,9 +138,11 @@ def load_store(path: Path) -> tuple[dict, list[tuple[str, np.ndarray, dict]]]:
             settings = {"chunks": ds.chunks, "maxshape": ds.maxshape, "shuffle": ds.shuffle,
                         "compression": ds.compression, "compression_opts": ds.compression_opts}
             want = (store_chunk_rows(ds.dtype.itemsize, ds.shape[0]),)
-            if settings["chunks"] != want or not ds.shuffle or ds.compression != "gzip" or ds.compression_opts != 4:
+            if (settings["chunks"] != want or not ds.shuffle or ds.compression != "gzip"
+                    or ds.compression_opts != STORE_DEFLATE_LEVEL):
                 raise SystemExit(f"peer_io: {path}:{name} has settings {settings}, not the store's rule "
-                                 f"(chunks {want}, shuffle, gzip 4): update store_chunk_rows")
+                                 f"(chunks {want}, shuffle, gzip {STORE_DEFLATE_LEVEL}): update store_chunk_rows "
+                                 "or STORE_DEFLATE_LEVEL")
             tables.append((name, ds[()], settings))
     return attrs, tables
 
