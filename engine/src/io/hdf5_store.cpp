@@ -111,13 +111,20 @@ H5::CompType make_type(const std::vector<field<R>>& fields, std::vector<std::siz
     return t;
 }
 
+// Rows [first, first + n) packed into the compound layout of `fields` at `out` (zeroed).
+template <class R>
+void pack_rows_into(const std::vector<field<R>>& fields, const std::vector<std::size_t>& off, std::size_t row_size,
+                    const std::vector<R>& rows, std::size_t first, std::size_t n, char* out) {
+    for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[first + r], out + r * row_size + off[i]);
+}
+
 // Rows packed into the compound layout of `fields` (the buffer HDF5 writes from).
 template <class R>
 std::vector<char> pack_rows(const std::vector<field<R>>& fields, const std::vector<std::size_t>& off, std::size_t row_size,
                             const std::vector<R>& rows) {
     std::vector<char> buf(rows.size() * row_size, 0);
-    for (std::size_t r = 0; r < rows.size(); ++r)
-        for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[r], buf.data() + r * row_size + off[i]);
+    pack_rows_into(fields, off, row_size, rows, 0, rows.size(), buf.data());
     return buf;
 }
 
@@ -159,8 +166,7 @@ void write_chunks(hid_t ds, const std::vector<field<R>>& fields, const std::vect
             const std::size_t r0 = k * chunk_rows;
             const std::size_t nr = std::min(chunk_rows, n_rows - r0);
             std::fill(raw.begin(), raw.end(), 0);
-            for (std::size_t r = 0; r < nr; ++r)
-                for (std::size_t i = 0; i < fields.size(); ++i) fields[i].put(rows[r0 + r], raw.data() + r * row_size + off[i]);
+            pack_rows_into(fields, off, row_size, rows, r0, nr, raw.data());
             const auto* src = reinterpret_cast<const unsigned char*>(raw.data());
             for (std::size_t e = 0; e < chunk_rows; ++e)
                 for (std::size_t i = 0; i < row_size; ++i) shuffled[i * chunk_rows + e] = src[e * row_size + i];

@@ -51,6 +51,20 @@ inline detectors::series indexed(const std::vector<double>& values) {
     return s;
 }
 
+/// run_columns() with the level column only (the detector's levels-only path) against run():
+/// the first campaign whose level differs, with `what` and its index, or success.
+inline ::testing::AssertionResult levels_only_equal_run(const detectors::series_detector& d, const detectors::series& s,
+                                                        const std::string& what) {
+    std::vector<detectors::detection_level> level(s.campaigns.size(), detectors::detection_level::none);
+    d.run_columns(s, {level, {}, {}, {}, {}});
+    const auto expected = d.run(s);
+    for (std::size_t i = 0; i < level.size(); ++i)
+        if (level[i] != expected.campaigns[i].level)
+            return ::testing::AssertionFailure() << what << " entry " << i << ": levels only " << static_cast<int>(level[i])
+                                                 << ", run() " << static_cast<int>(expected.campaigns[i].level);
+    return ::testing::AssertionSuccess();
+}
+
 /// Marks campaign `i` censored: substitute `value`, limit `limit` (lower end unknown).
 inline void censor(detectors::series& s, std::size_t i, double value, double limit) {
     s.campaigns[i].value = value;

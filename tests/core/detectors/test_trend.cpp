@@ -241,7 +241,6 @@ TEST(Trend, LevelsOnlyEqualRunAtThePCuts) {
         cuts.push_back(std::nextafter(p, -1.0));
     }
     std::mt19937_64 g(7);
-    std::vector<wbe::detectors::detection_level> level;
     for (const double watch : cuts) {
         for (const int variant : {0, 1, 2}) {
             trend_options o;
@@ -264,13 +263,9 @@ TEST(Trend, LevelsOnlyEqualRunAtThePCuts) {
                     if (g() % 11 == 0) x = wbe::test::nan;
                     if (o.log_scale && g() % 17 == 0) x = 0.0;  // no logarithm: left out
                 }
-                const auto s = wbe::test::quarterly(v);
-                level.assign(v.size(), detection_level::none);
-                d.run_columns(s, {level, {}, {}, {}, {}});
-                const auto expected = d.run(s);
-                for (std::size_t i = 0; i < v.size(); ++i)
-                    ASSERT_EQ(level[i], expected.campaigns[i].level)
-                        << "watch_p " << watch << " variant " << variant << " series " << k << " entry " << i;
+                ASSERT_TRUE(wbe::test::levels_only_equal_run(d, wbe::test::quarterly(v),
+                                                             "watch_p " + std::to_string(watch) + " variant " + std::to_string(variant) +
+                                                                 " series " + std::to_string(k)));
             }
         }
     }
