@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include <boost/math/distributions/students_t.hpp>
@@ -44,15 +45,15 @@ inline std::uint64_t key_of(double v) { return std::bit_cast<std::uint64_t>(v) &
 // Below this many keys std::sort beats the radix sort's fixed cost (histograms of 2^11 counters).
 constexpr std::size_t radix_min_keys = 1024;
 
-// Sorts the keys ascending: an LSD radix sort of (key − lo), lo ≤ every key ≤ hi, in digits of at
-// most 11 bits (as many passes as the bits of hi − lo need, the digit width balanced between
-// them: 0.5…150 spans 56 bits, 6 passes of 10 bits), all digit histograms counted in one pass
-// over the keys, a pass skipped when all keys share its digit. Small inputs: std::sort. The
-// result is the same ascending sequence either way (the keys are integers).
-void sort_keys(std::vector<std::uint64_t>& keys, std::uint64_t lo, std::uint64_t hi) {
-    const std::size_t n = keys.size();
+// Sorts keys[0, n) ascending (`tmp`: n slots of scratch): an LSD radix sort of (key − lo),
+// lo ≤ every key ≤ hi, in digits of at most 11 bits (as many passes as the bits of hi − lo need,
+// the digit width balanced between them: 0.5…150 spans 56 bits, 6 passes of 10 bits), all digit
+// histograms counted in one pass over the keys, a pass skipped when all keys share its digit.
+// Small inputs: std::sort. The result is the same ascending sequence either way (the keys are
+// integers).
+void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, std::uint64_t lo, std::uint64_t hi) {
     if (n < radix_min_keys) {
-        std::sort(keys.begin(), keys.end());
+        std::sort(keys, keys + n);
         return;
     }
     constexpr unsigned max_digit_bits = 11;
@@ -64,29 +65,29 @@ void sort_keys(std::vector<std::uint64_t>& keys, std::uint64_t lo, std::uint64_t
     const std::uint64_t mask = radix - 1;
 
     std::vector<std::size_t> count(passes * radix, 0);
-    for (std::uint64_t k : keys) {
-        const std::uint64_t d = k - lo;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t d = keys[i] - lo;
         for (unsigned p = 0; p < passes; ++p) ++count[p * radix + ((d >> (p * width)) & mask)];
     }
-    std::vector<std::uint64_t> tmp(n);
+    std::uint64_t* src = keys;
+    std::uint64_t* dst = tmp;
     for (unsigned p = 0; p < passes; ++p) {
         std::size_t* c = count.data() + p * radix;
         const unsigned shift = p * width;
-        if (c[((keys.front() - lo) >> shift) & mask] == n) continue;  // one digit value: nothing moves
+        if (c[((src[0] - lo) >> shift) & mask] == n) continue;  // one digit value: nothing moves
         std::size_t pos = 0;
         for (std::size_t i = 0; i < radix; ++i) {
             const std::size_t m = c[i];
             c[i] = pos;
             pos += m;
         }
-        const std::uint64_t* src = keys.data();
-        std::uint64_t* dst = tmp.data();
         for (std::size_t i = 0; i < n; ++i) {
             const std::uint64_t k = src[i];
             dst[c[((k - lo) >> shift) & mask]++] = k;
         }
-        keys.swap(tmp);
+        std::swap(src, dst);
     }
+    if (src != keys) std::copy(src, src + n, keys);
 }
 
 // The distinct limits of the censored values with their counts, ascending. Lab data carry a few
@@ -148,73 +149,51 @@ private:
 
 kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kaplan_meier_options& options) {
     detail::check_option_open("kaplan_meier_options.confidence_level", options.confidence_level, 0.0, 1.0);
-    check_left_censored(data, "kaplan_meier", detected_rule::non_negative);
+    const std::size_t n = data.size();
 
-    kaplan_meier_result r;
-    // One pass, free of branches on the (random) censoring flags, on the value keys (they order
-    // like the values): the censored count, the smallest limit, the smallest and largest detect.
+    // One pass over the input, free of branches on the (random) censoring flags, on the value
+    // keys (they order like the values). It checks every value (finite; a limit > 0, a detect
+    // ≥ 0: check_left_censored's rule, which names the first invalid value when one is found);
+    // finds the smallest limit and the smallest and largest detect; and writes the detected
+    // keys to the front of `keys` and the limits to its back (both slots written, only the
+    // right end advances: when the two ends meet they write the same slot with the same key).
+    std::unique_ptr<std::uint64_t[]> keys(new std::uint64_t[n]);  // not value-initialised
     constexpr std::uint64_t all = ~std::uint64_t{0};
-    std::size_t n_censored = 0;
     std::uint64_t min_limit_key = all;
     std::uint64_t min_detect_key = all;
     std::uint64_t max_detect_key = 0;
+    std::size_t n_detect_slots = 0;   // next detect slot, from the front
+    std::size_t n_limit_slots = 0;    // limits written, from the back
+    bool all_valid = true;
     for (const auto& v : data) {
-        const std::uint64_t key = key_of(v.value);
-        const std::uint64_t c = std::uint64_t{0} - static_cast<std::uint64_t>(v.censored);  // all ones when censored
-        n_censored += v.censored;
-        min_limit_key = std::min(min_limit_key, key | ~c);
-        min_detect_key = std::min(min_detect_key, key | c);
-        max_detect_key = std::max(max_detect_key, key & ~c);
+        const double x = v.value;
+        const bool c = v.censored;
+        all_valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
+        const std::uint64_t key = key_of(x);
+        const std::uint64_t cm = std::uint64_t{0} - static_cast<std::uint64_t>(c);  // all ones when censored
+        min_limit_key = std::min(min_limit_key, key | ~cm);
+        min_detect_key = std::min(min_detect_key, key | cm);
+        max_detect_key = std::max(max_detect_key, key & ~cm);
+        keys[n_detect_slots] = key;
+        keys[n - 1 - n_limit_slots] = key;
+        n_detect_slots += !c;
+        n_limit_slots += c;
     }
-    r.n = data.size();
+    if (!all_valid) check_left_censored(data, "kaplan_meier", detected_rule::non_negative);  // throws
+
+    kaplan_meier_result r;
+    const std::size_t n_censored = n_limit_slots;
+    const std::size_t n_detect_values = n_detect_slots;
+    r.n = n;
     r.n_censored = n_censored;
 
     // EnvStats: "'x' must contain at least 2 non-missing, uncensored, distinct values".
     if (!(max_detect_key > min_detect_key))
         throw_numerical_error(std::string("kaplan_meier: distinct detected values = ") +
-                              (n_censored == data.size() ? "0" : "1") + ": must be >= 2");
+                              (n_censored == n ? "0" : "1") + ": must be >= 2");
 
-    // The restricted conversion: values censored at the smallest limit count as detected there.
-    const bool convert = options.restricted && n_censored > 0 && min_limit_key <= min_detect_key;
-    const std::uint64_t converted_key = convert ? min_limit_key : all;  // all: no value has this key
-    const auto is_censored = [&](const left_censored& v) { return v.censored & (key_of(v.value) != converted_key); };
-    std::size_t n_cen = 0;
-    if (convert) {
-        r.restricted = true;
-        for (const auto& v : data) n_cen += is_censored(v) ? 1 : 0;
-    } else {
-        n_cen = n_censored;
-    }
-    r.n_detected = data.size() - n_cen;
-    if (n_cen == 0) {
-        plain_statistics(data, options, r);  // the conversion changes flags only, not values
-        return r;
-    }
-
-    // The detected values as sortable keys, the censored ones apart (written branch-free: both
-    // arrays get every key, only the right index advances; one slot of slack each). The censored
-    // ones are then counted per distinct limit.
-    std::vector<std::uint64_t> keys(r.n_detected + 1);
-    std::vector<std::uint64_t> limit_keys(n_cen + 1);
-    std::uint64_t lo = ~std::uint64_t{0};
-    std::uint64_t hi = 0;
-    {
-        std::size_t i = 0;
-        std::size_t j = 0;
-        for (const auto& v : data) {
-            const std::uint64_t key = key_of(v.value);
-            const bool c = is_censored(v);
-            const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(c);
-            keys[i] = key;
-            limit_keys[j] = key;
-            i += !c;
-            j += c;
-            lo = std::min(lo, key | mask);
-            hi = std::max(hi, key & ~mask);
-        }
-        keys.pop_back();
-        limit_keys.pop_back();
-    }
+    // The distinct limits with their counts, ascending.
+    const std::span<std::uint64_t> limit_keys(keys.get() + n_detect_values, n_censored);
     std::vector<limit_count> limits;
     limit_table table;
     bool table_ok = true;
@@ -227,7 +206,8 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         limits = table.sorted();
     } else {
         const auto [llo, lhi] = std::minmax_element(limit_keys.begin(), limit_keys.end());
-        sort_keys(limit_keys, *llo, *lhi);
+        std::unique_ptr<std::uint64_t[]> tmp(new std::uint64_t[limit_keys.size()]);
+        sort_keys(limit_keys.data(), tmp.get(), limit_keys.size(), *llo, *lhi);
         for (std::size_t i = 0; i < limit_keys.size();) {
             std::size_t j = i;
             while (j < limit_keys.size() && limit_keys[j] == limit_keys[i]) ++j;
@@ -235,31 +215,65 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
             i = j;
         }
     }
-    std::vector<std::uint64_t>().swap(limit_keys);
-    sort_keys(keys, lo, hi);
+
+    // The restricted conversion: the values censored at the smallest limit count as detected
+    // there — below or at every detect, so they open the detected values (a group of their own,
+    // or the first detect's when a detect equals the limit).
+    std::size_t n_converted = 0;
+    if (options.restricted && n_censored > 0 && min_limit_key <= min_detect_key) {
+        r.restricted = true;
+        n_converted = limits.front().count;
+        limits.erase(limits.begin());
+    }
+    const std::size_t n_cen = n_censored - n_converted;
+    r.n_detected = n - n_cen;
+    if (n_cen == 0) {
+        plain_statistics(data, options, r);  // the conversion changes flags only, not values
+        return r;
+    }
+
+    {
+        std::unique_ptr<std::uint64_t[]> tmp(new std::uint64_t[n_detect_values]);
+        sort_keys(keys.get(), tmp.get(), n_detect_values, min_detect_key, max_detect_key);
+    }
+    const std::uint64_t* det = keys.get();
 
     // The distinct detected values y_k (ascending) with m_k = #{detected = y_k} and
     // r_k = n at y_k = #{detected ≤ y_k} + #{censored with limit ≤ y_k} (a `<y_k` counts as
     // ≤ y_k). Distinct values that are only limits have d = 0: their factor is 1, so they are
-    // not kept (F is the same).
-    std::vector<kaplan_meier_step> steps;
-    std::vector<double> m;   // d at each detected value
-    std::vector<double> rk;  // n at each detected value
+    // not kept (F is the same). Walked without a branch on ties: every key writes its group's
+    // value and counts, the last key of a group leaving them final.
+    std::size_t k = n_converted > 0 ? 1 : 0;
+    for (std::size_t i = 1; i < n_detect_values; ++i) k += det[i] != det[i - 1];
+    k += (n_converted == 0 || det[0] != min_limit_key) ? 1 : 0;
+    std::vector<kaplan_meier_step> steps(k);
+    std::unique_ptr<double[]> m(new double[k]);   // d at each detected value
+    std::unique_ptr<double[]> rk(new double[k]);  // n at each detected value
     {
+        std::unique_ptr<std::size_t[]> detected_le(new std::size_t[k]);  // #{detected ≤ y_k}
+        std::size_t g = 0;
+        std::uint64_t prev = det[0];
+        if (n_converted > 0) {
+            steps[0].value = std::bit_cast<double>(min_limit_key);
+            detected_le[0] = n_converted;
+            rk[0] = static_cast<double>(n_converted);  // no limit is below the smallest one
+            prev = min_limit_key;
+        }
         std::size_t censored_le = 0;
         std::size_t li = 0;
-        for (std::size_t i = 0; i < keys.size();) {
-            const std::uint64_t v = keys[i];
-            std::size_t j = i + 1;
-            while (j < keys.size() && keys[j] == v) ++j;
+        for (std::size_t i = 0; i < n_detect_values; ++i) {
+            const std::uint64_t v = det[i];
+            g += v != prev;
+            prev = v;
             while (li < limits.size() && limits[li].key <= v) censored_le += limits[li++].count;
-            steps.push_back({std::bit_cast<double>(v), 0.0});
-            m.push_back(static_cast<double>(j - i));
-            rk.push_back(static_cast<double>(j + censored_le));
-            i = j;
+            const std::size_t le = n_converted + i + 1;
+            steps[g].value = std::bit_cast<double>(v);
+            detected_le[g] = le;
+            rk[g] = static_cast<double>(le + censored_le);
         }
+        m[0] = static_cast<double>(detected_le[0]);
+        for (std::size_t j = 1; j < k; ++j) m[j] = static_cast<double>(detected_le[j] - detected_le[j - 1]);
     }
-    const std::size_t k = steps.size();
     // F(y_k) = Π_{i>k} (1 − m_i/r_i), built from the top.
     {
         double f = 1.0;
@@ -269,27 +283,22 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         }
     }
 
-    // Mean and plug-in variance of the distribution with jumps F_k − F_{k−1} (F_0 = 0).
-    double mean = 0.0;
-    double prev = 0.0;
-    for (const auto& s : steps) {
-        mean += s.value * (s.cdf - prev);
-        prev = s.cdf;
-    }
-    double var = 0.0;
-    prev = 0.0;
-    for (const auto& s : steps) {
-        var += (s.value - mean) * (s.value - mean) * (s.cdf - prev);
-        prev = s.cdf;
-    }
-
-    // se² = Σ_{k≥2} A_{k−1}² m_k / (r_k (r_k − m_k)), A_k = Σ_{i≤k} F_i (y_{i+1} − y_i).
+    // Mean of the distribution with jumps F_k − F_{k−1} (F_0 = 0), and beside it (the same
+    // forward walk, its own sums) se² = Σ_{k≥2} A_{k−1}² m_k / (r_k (r_k − m_k)),
+    // A_k = Σ_{i≤k} F_i (y_{i+1} − y_i).
+    double mean = steps[0].value * steps[0].cdf;
     double se2 = 0.0;
     double a = 0.0;
     for (std::size_t i = 1; i < k; ++i) {
+        mean += steps[i].value * (steps[i].cdf - steps[i - 1].cdf);
         a += steps[i - 1].cdf * (steps[i].value - steps[i - 1].value);
         se2 += a * a * m[i] / (rk[i] * (rk[i] - m[i]));
     }
+    // The plug-in variance about that mean.
+    double var = (steps[0].value - mean) * (steps[0].value - mean) * steps[0].cdf;
+    for (std::size_t i = 1; i < k; ++i)
+        var += (steps[i].value - mean) * (steps[i].value - mean) * (steps[i].cdf - steps[i - 1].cdf);
+
     double se = std::sqrt(se2);
     if (options.correct_se) {
         const double md = static_cast<double>(r.n_detected);
@@ -299,19 +308,19 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
     r.mean = mean;
     r.sd = std::sqrt(var);
     r.se_mean = se;
-    r.ucl = mean + t_quantile(options.confidence_level, data.size() - 1) * se;
+    r.ucl = mean + t_quantile(options.confidence_level, n - 1) * se;
 
-    // Median of the step function; F exactly 0.5 on a flat stretch → midpoint (R survfit).
+    // Median of the step function (F is non-decreasing: the first step with F ≥ 0.5, found by
+    // bisection); F exactly 0.5 on a flat stretch → midpoint (R survfit).
     constexpr double tol = 1e-12;
-    for (std::size_t i = 0; i < k; ++i) {
-        if (steps[i].cdf >= 0.5 - tol) {
-            r.median = (std::abs(steps[i].cdf - 0.5) <= tol && i + 1 < k)
-                           ? 0.5 * (steps[i].value + steps[i + 1].value)
-                           : steps[i].value;
-            // F just below the smallest detect: F_1 (1 − m_1/r_1).
-            r.median_is_upper_bound = i == 0 && steps[0].cdf * (1.0 - m[0] / rk[0]) >= 0.5 - tol;
-            break;
-        }
+    const auto it = std::partition_point(steps.begin(), steps.end(),
+                                         [&](const kaplan_meier_step& s) { return !(s.cdf >= 0.5 - tol); });
+    if (it != steps.end()) {
+        const std::size_t i = static_cast<std::size_t>(it - steps.begin());
+        r.median = (std::abs(steps[i].cdf - 0.5) <= tol && i + 1 < k) ? 0.5 * (steps[i].value + steps[i + 1].value)
+                                                                        : steps[i].value;
+        // F just below the smallest detect: F_1 (1 − m_1/r_1).
+        r.median_is_upper_bound = i == 0 && steps[0].cdf * (1.0 - m[0] / rk[0]) >= 0.5 - tol;
     }
     r.steps = std::move(steps);
     return r;
