@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -305,10 +306,15 @@ TEST(KaplanMeier, KeySortEqualsAStdSortComputationBitForBit) {
         int limits;   // distinct limits drawn from
         int digits;   // significant digits of the values (few: many ties)
         double spread;  // SD of ln x
+        bool sorted = false;  // censored values first, detects descending (unequal halves)
     };
-    const shape shapes[] = {{12, 1, 2, 1.0},     {60, 3, 2, 1.0},     {900, 3, 2, 1.0},   {1023, 5, 3, 1.0},
-                            {1024, 5, 3, 1.0},   {1500, 40, 2, 2.0},  {5000, 3, 6, 1.0},  {20000, 1200, 3, 1.0},
-                            {20000, 2000, 4, 3.0}, {60000, 3, 17, 1.0}, {3000, 8, 2, 150.0}};
+    // From 65 536 values on, kaplan_meier splits the sample in two halves on two threads: those
+    // shapes run with 1 and 2 threads (limits counted in a table or, beyond 1 024 distinct ones,
+    // sorted, in each half; one half without detects).
+    const shape shapes[] = {{12, 1, 2, 1.0},      {60, 3, 2, 1.0},      {900, 3, 2, 1.0},     {1023, 5, 3, 1.0},
+                            {1024, 5, 3, 1.0},    {1500, 40, 2, 2.0},   {5000, 3, 6, 1.0},    {20000, 1200, 3, 1.0},
+                            {20000, 2000, 4, 3.0}, {60000, 3, 17, 1.0}, {3000, 8, 2, 150.0},  {65536, 3, 6, 1.0},
+                            {100001, 1500, 3, 1.0}, {70001, 4, 4, 1.0, true}};
     int restricted_runs = 0;
     for (std::size_t s = 0; s < std::size(shapes); ++s) {
         const shape& sh = shapes[s];
@@ -339,16 +345,22 @@ TEST(KaplanMeier, KeySortEqualsAStdSortComputationBitForBit) {
         }
         x[0] = {4.5, false};  // at least two distinct detects
         x[1] = {5.5, false};
-        for (bool restricted : {false, true}) {
+        if (sh.sorted)
+            std::sort(x.begin(), x.end(), [](const left_censored& a, const left_censored& b) {
+                return a.censored != b.censored ? a.censored : a.value > b.value;
+            });
+        for (int run = 0; run < (sh.n >= 65536 ? 4 : 2); ++run) {
+            const bool restricted = run % 2 == 1;
             wbe::kaplan_meier_options o;
             o.restricted = restricted;
+            o.threads = run < 2 ? 1 : 2;
             const auto r = wbe::kaplan_meier(x, o);
             restricted_runs += r.restricted ? 1 : 0;
             if (r.plain) continue;  // restricted, one limit: nothing left censored
             const double t = (r.ucl - r.mean) / r.se_mean;  // the t quantile wbe used
             const auto e = reference_km(x, o, t);
             const std::string what = "n " + std::to_string(sh.n) + ", limits " + std::to_string(sh.limits) +
-                                     (restricted ? ", restricted" : "");
+                                     (restricted ? ", restricted" : "") + ", threads " + std::to_string(o.threads);
             EXPECT_EQ(r.mean, e.mean) << what;
             EXPECT_EQ(r.sd, e.sd) << what;
             EXPECT_EQ(r.se_mean, e.se_mean) << what;
@@ -364,6 +376,53 @@ TEST(KaplanMeier, KeySortEqualsAStdSortComputationBitForBit) {
         }
     }
     EXPECT_GE(restricted_runs, 5);  // the restricted conversion was exercised
+}
+
+// Two threads split the detects at the median of a sample: with most detects tied at the
+// smallest value, every detect lies at or above that pivot and the lower side is empty; the
+// restricted conversion then opens the walk as a group of its own (limit 0.5) or joins the
+// smallest detect's (limit 1.0). Both give the std::sort computation's bits, as one thread does.
+TEST(KaplanMeier, TwoThreadsGiveOneThreadsBitsWhenOneSideIsEmpty) {
+    std::mt19937_64 g(7);
+    std::uniform_int_distribution<int> coin(0, 99);
+    std::uniform_int_distribution<int> digits(1, 9999);
+    for (double smallest_limit : {0.5, 1.0}) {
+        std::vector<left_censored> x(70001);
+        for (auto& v : x) {
+            const int c = coin(g);
+            if (c < 20) v = {c < 10 ? smallest_limit : 2.0, true};
+            else if (c < 70) v = {1.0, false};  // the smallest detect, most of them
+            else v = {1.0 + digits(g) / 1000.0, false};
+        }
+        for (bool restricted : {false, true}) {
+            std::vector<wbe::kaplan_meier_result> rs;
+            for (unsigned threads : {1u, 2u}) {
+                wbe::kaplan_meier_options o;
+                o.restricted = restricted;
+                o.threads = threads;
+                rs.push_back(wbe::kaplan_meier(x, o));
+            }
+            wbe::kaplan_meier_options o;
+            o.restricted = restricted;
+            const double t = (rs[0].ucl - rs[0].mean) / rs[0].se_mean;
+            const auto e = reference_km(x, o, t);
+            const std::string what = "limit " + std::to_string(smallest_limit) + (restricted ? ", restricted" : "");
+            EXPECT_EQ(rs[0].restricted, restricted) << what;
+            for (const auto& r : rs) {
+                EXPECT_EQ(r.mean, e.mean) << what;
+                EXPECT_EQ(r.sd, e.sd) << what;
+                EXPECT_EQ(r.se_mean, e.se_mean) << what;
+                EXPECT_EQ(r.ucl, rs[0].ucl) << what;
+                EXPECT_EQ(r.median, e.median) << what;
+                EXPECT_EQ(r.n_detected, e.n_detected) << what;
+                ASSERT_EQ(r.steps.size(), e.steps.size()) << what;
+                for (std::size_t i = 0; i < e.steps.size(); ++i) {
+                    ASSERT_EQ(r.steps[i].value, e.steps[i].value) << what << ", step " << i;
+                    ASSERT_EQ(r.steps[i].cdf, e.steps[i].cdf) << what << ", step " << i;
+                }
+            }
+        }
+    }
 }
 
 // ---- errors name the value and the rule
@@ -383,6 +442,15 @@ TEST(KaplanMeier, InvalidValuesAreRejectedWithTheirPositionAndRule) {
                    "kaplan_meier: value[2] = nan: a detected value must be finite");
     expect_message({{1, true}, {2, false}, {2, false}}, "kaplan_meier: distinct detected values = 1: must be >= 2");
     expect_message({{1, true}, {2, true}}, "kaplan_meier: distinct detected values = 0: must be >= 2");
+
+    // A large sample is checked in two halves: the value is named by its place in the whole.
+    std::vector<left_censored> big(70000);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = {1.0 + static_cast<double>(i % 97), i % 3 == 0};
+    big[69998] = {0.0, true};
+    expect_message(big, "kaplan_meier: value[69998] = <0: a limit must be > 0");
+    big[69998] = {1.0, true};
+    big[40000] = {std::numeric_limits<double>::infinity(), false};
+    expect_message(big, "kaplan_meier: value[40000] = inf: a detected value must be finite");
 }
 
 TEST(KaplanMeier, InvalidOptionsAreRejected) {

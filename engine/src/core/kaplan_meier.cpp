@@ -1,12 +1,15 @@
 #include "wbe/core/kaplan_meier.hpp"
 
 #include <algorithm>
+#include <barrier>
 #include <bit>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <boost/math/distributions/students_t.hpp>
 
@@ -45,20 +48,20 @@ inline std::uint64_t key_of(double v) { return std::bit_cast<std::uint64_t>(v) &
 // Below this many keys std::sort beats the radix sort's fixed cost (histograms of 2^11 counters).
 constexpr std::size_t radix_min_keys = 1024;
 
-// Sorts keys[0, n) ascending (`tmp`: n slots of scratch): an LSD radix sort of (key − lo),
-// lo ≤ every key ≤ hi, in digits of at most 11 bits (as many passes as the bits of hi − lo need,
-// the digit width balanced between them: 0.5…150 spans 56 bits, 6 passes of 10 bits), all digit
-// histograms counted in one pass over the keys, a pass skipped when all keys share its digit.
-// Small inputs: std::sort. The result is the same ascending sequence either way (the keys are
-// integers).
-void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, std::uint64_t lo, std::uint64_t hi) {
+// Sorts keys[0, n) ascending, `tmp` (n slots) its scratch, and returns where the sorted keys are
+// (`keys` or `tmp`): an LSD radix sort of (key − lo), lo ≤ every key ≤ hi, in digits of at most
+// 11 bits (as many passes as the bits of hi − lo need, the digit width balanced between them:
+// 0.5…150 spans 56 bits, 6 passes of 10 bits), all digit histograms counted in one pass over the
+// keys, a pass skipped when all keys share its digit. Small inputs: std::sort. The result is the
+// same ascending sequence either way (the keys are integers).
+std::uint64_t* sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, std::uint64_t lo, std::uint64_t hi) {
     if (n < radix_min_keys) {
         std::sort(keys, keys + n);
-        return;
+        return keys;
     }
     constexpr unsigned max_digit_bits = 11;
     const unsigned bits = static_cast<unsigned>(std::bit_width(hi - lo));
-    if (bits == 0) return;  // all keys equal
+    if (bits == 0) return keys;  // all keys equal
     const unsigned passes = (bits + max_digit_bits - 1) / max_digit_bits;
     const unsigned width = (bits + passes - 1) / passes;
     const std::size_t radix = std::size_t{1} << width;
@@ -87,7 +90,7 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, std::uint
         }
         std::swap(src, dst);
     }
-    if (src != keys) std::copy(src, src + n, keys);
+    return src;
 }
 
 // The distinct limits of the censored values with their counts, ascending. Lab data carry a few
@@ -145,45 +148,279 @@ private:
     std::size_t distinct_ = 0;
 };
 
+constexpr std::uint64_t no_key = ~std::uint64_t{0};  // above every key (their sign bit is clear)
+
+// Inputs of at least this many values are split in two parts, each on its own thread.
+constexpr std::size_t parallel_min_values = std::size_t{1} << 16;
+
+// One half of the input (or the whole of it), read by one thread.
+struct input_half {
+    std::span<const left_censored> data;
+    // data.size() + 1 slots: the detects below the pivot from the front, those at or above it
+    // from the back (reversed).
+    std::unique_ptr<std::uint64_t[]> detects;
+    std::unique_ptr<std::uint64_t[]> limit_keys;  // data.size() slots, the limits from the front
+
+    bool all_valid = true;
+    std::uint64_t min_limit_key = no_key;
+    std::uint64_t min_detect_key[2] = {no_key, no_key};  // below the pivot, at or above it
+    std::uint64_t max_detect_key[2] = {0, 0};
+    std::size_t n_detected[2] = {0, 0};
+    std::size_t n_censored = 0;
+    std::vector<limit_count> limits;  // distinct limits with their counts, ascending
+
+    std::span<const std::uint64_t> low() const { return {detects.get(), n_detected[0]}; }
+    std::span<const std::uint64_t> high() const { return {detects.get() + data.size() - n_detected[1], n_detected[1]}; }
+
+    void read(std::uint64_t pivot) {
+        const std::size_t n = data.size();
+        detects.reset(new std::uint64_t[n + 1]);  // not value-initialised
+        limit_keys.reset(new std::uint64_t[n + 1]);
+        // One pass, free of branches on the (random) censoring flags, on the value keys (they
+        // order like the values): checks every value (finite; a limit > 0, a detect ≥ 0: the
+        // rule of check_left_censored, which names the first invalid value when one is found),
+        // finds the smallest limit and the extremes of the detects on either side of the pivot,
+        // and writes every key to all three lists' next slots, of which only the right one
+        // advances (the two ends of `detects` meet at most in one slot, with one key).
+        std::uint64_t* d = detects.get();
+        std::uint64_t* l = limit_keys.get();
+        std::size_t lows = 0;
+        std::size_t highs = 0;
+        std::size_t cens = 0;
+        bool valid = true;
+        std::uint64_t min_limit = no_key;
+        std::uint64_t min_low = no_key;
+        std::uint64_t max_low = 0;
+        std::uint64_t min_high = no_key;
+        std::uint64_t max_high = 0;
+        for (const auto& v : data) {
+            const double x = v.value;
+            const bool c = v.censored;
+            valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
+            const std::uint64_t key = key_of(x);
+            const bool high = key >= pivot;
+            const bool is_low = !c & !high;
+            const bool is_high = !c & high;
+            const std::uint64_t cm = std::uint64_t{0} - static_cast<std::uint64_t>(c);  // all ones when censored
+            const std::uint64_t lm = std::uint64_t{0} - static_cast<std::uint64_t>(is_low);
+            const std::uint64_t hm = std::uint64_t{0} - static_cast<std::uint64_t>(is_high);
+            min_limit = std::min(min_limit, key | ~cm);
+            min_low = std::min(min_low, key | ~lm);
+            max_low = std::max(max_low, key & lm);
+            min_high = std::min(min_high, key | ~hm);
+            max_high = std::max(max_high, key & hm);
+            d[lows] = key;
+            d[n - 1 - highs] = key;
+            l[cens] = key;
+            lows += is_low;
+            highs += is_high;
+            cens += c;
+        }
+        all_valid = valid;
+        min_limit_key = min_limit;
+        min_detect_key[0] = min_low;
+        max_detect_key[0] = max_low;
+        min_detect_key[1] = min_high;
+        max_detect_key[1] = max_high;
+        n_detected[0] = lows;
+        n_detected[1] = highs;
+        n_censored = cens;
+        if (!valid) return;  // the caller names the invalid value
+
+        // The limits, counted in a small table (lab data carry few), or sorted beyond it.
+        limit_table table;
+        bool table_ok = true;
+        for (std::size_t i = 0; i < cens; ++i)
+            if (!table.add(l[i])) {
+                table_ok = false;
+                break;
+            }
+        if (table_ok) {
+            limits = table.sorted();
+        } else {
+            const auto [llo, lhi] = std::minmax_element(l, l + cens);
+            std::unique_ptr<std::uint64_t[]> tmp(new std::uint64_t[cens]);
+            const std::uint64_t* s = sort_keys(l, tmp.get(), cens, *llo, *lhi);
+            for (std::size_t i = 0; i < cens;) {
+                std::size_t j = i;
+                while (j < cens && s[j] == s[i]) ++j;
+                limits.push_back({s[i], j - i});
+                i = j;
+            }
+        }
+        limit_keys.reset();
+    }
+};
+
+// The detects on one side of the pivot, gathered from both halves and sorted by one thread.
+struct sorted_side {
+    std::unique_ptr<std::uint64_t[]> buffer;
+    std::unique_ptr<std::uint64_t[]> tmp;
+    std::span<const std::uint64_t> keys;
+    std::size_t distinct = 0;  // distinct keys
+
+    // `side` 0: below the pivot; 1: at or above it.
+    void sort(input_half* halves, std::size_t n_halves, int side) {
+        std::size_t n = 0;
+        std::uint64_t lo = no_key;
+        std::uint64_t hi = 0;
+        for (std::size_t h = 0; h < n_halves; ++h) {
+            n += halves[h].n_detected[side];
+            lo = std::min(lo, halves[h].min_detect_key[side]);
+            hi = std::max(hi, halves[h].max_detect_key[side]);
+        }
+        if (n == 0) return;
+        std::uint64_t* k = nullptr;
+        if (n_halves == 1 && side == 0) {
+            k = halves[0].detects.get();  // sorted where it lies
+        } else {
+            buffer.reset(new std::uint64_t[n]);
+            k = buffer.get();
+            std::size_t at = 0;
+            for (std::size_t h = 0; h < n_halves; ++h) {
+                const auto src = side == 0 ? halves[h].low() : halves[h].high();
+                std::copy(src.begin(), src.end(), k + at);
+                at += src.size();
+            }
+        }
+        tmp.reset(new std::uint64_t[n]);
+        const std::uint64_t* s = sort_keys(k, tmp.get(), n, lo, hi);
+        keys = {s, n};
+        std::size_t d = 1;
+        for (std::size_t i = 1; i < n; ++i) d += s[i] != s[i - 1];
+        distinct = d;
+    }
+};
+
+// Two ascending lists of distinct limits merged into one, counts of equal limits added.
+std::vector<limit_count> merge_limits(const std::vector<limit_count>& a, const std::vector<limit_count>& b) {
+    std::vector<limit_count> out;
+    out.reserve(a.size() + b.size());
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < a.size() || j < b.size()) {
+        if (j == b.size() || (i < a.size() && a[i].key < b[j].key)) {
+            out.push_back(a[i++]);
+        } else if (i == a.size() || b[j].key < a[i].key) {
+            out.push_back(b[j++]);
+        } else {
+            out.push_back({a[i].key, a[i].count + b[j].count});
+            ++i;
+            ++j;
+        }
+    }
+    return out;
+}
+
+// Where a walk over sorted detects starts: the group of the previous key (its index and key),
+// and #{detected ≤ the previous key}.
+struct walk_state {
+    std::size_t group;
+    std::uint64_t prev;
+    std::size_t group_base;  // #{detected} below the current group
+    std::size_t detected_le;
+};
+
+struct walk_output {
+    kaplan_meier_step* steps;  // the group values
+    double* m;                 // d at each group's value
+    double* rk;                // n at each group's value
+};
+
+// Walks sorted detects from `s`, ties without a branch: every key writes its group's value and
+// counts, the last key of a group leaving them final. A key that differs from the previous one
+// opens a group.
+void walk_side(std::span<const std::uint64_t> keys, walk_state s, const std::vector<limit_count>& limits,
+               const walk_output& out) {
+    std::size_t g = s.group;
+    std::uint64_t prev = s.prev;
+    std::size_t group_base = s.group_base;
+    std::size_t le = s.detected_le;
+    std::size_t censored_le = 0;  // #{censored with limit ≤ the key}: caught up at the first key
+    std::size_t li = 0;
+    for (const std::uint64_t v : keys) {
+        const bool new_group = v != prev;
+        prev = v;
+        g += new_group;
+        group_base = new_group ? le : group_base;
+        ++le;
+        while (li < limits.size() && limits[li].key <= v) censored_le += limits[li++].count;
+        out.steps[g].value = std::bit_cast<double>(v);
+        out.m[g] = static_cast<double>(le - group_base);
+        out.rk[g] = static_cast<double>(le + censored_le);
+    }
+}
+
+// The median of the detected keys among up to 1 024 values read at an even stride: the pivot
+// that splits the detects of a large input in two about equal sides. no_key (every detect
+// below it) when the sample holds no detect.
+std::uint64_t pivot_of(std::span<const left_censored> data) {
+    constexpr std::size_t samples = 1024;
+    std::uint64_t keys[samples];
+    std::size_t m = 0;
+    const std::size_t stride = std::max<std::size_t>(1, data.size() / samples);
+    for (std::size_t i = 0; i < data.size() && m < samples; i += stride)
+        if (!data[i].censored) keys[m++] = key_of(data[i].value);
+    if (m == 0) return no_key;
+    std::nth_element(keys, keys + m / 2, keys + m);
+    return keys[m / 2];
+}
+
 }  // namespace
 
 kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kaplan_meier_options& options) {
     detail::check_option_open("kaplan_meier_options.confidence_level", options.confidence_level, 0.0, 1.0);
     const std::size_t n = data.size();
 
-    // One pass over the input, free of branches on the (random) censoring flags, on the value
-    // keys (they order like the values). It checks every value (finite; a limit > 0, a detect
-    // ≥ 0: check_left_censored's rule, which names the first invalid value when one is found);
-    // finds the smallest limit and the smallest and largest detect; and writes the detected
-    // keys to the front of `keys` and the limits to its back (both slots written, only the
-    // right end advances: when the two ends meet they write the same slot with the same key).
-    std::unique_ptr<std::uint64_t[]> keys(new std::uint64_t[n]);  // not value-initialised
-    constexpr std::uint64_t all = ~std::uint64_t{0};
-    std::uint64_t min_limit_key = all;
-    std::uint64_t min_detect_key = all;
-    std::uint64_t max_detect_key = 0;
-    std::size_t n_detect_slots = 0;   // next detect slot, from the front
-    std::size_t n_limit_slots = 0;    // limits written, from the back
-    bool all_valid = true;
-    for (const auto& v : data) {
-        const double x = v.value;
-        const bool c = v.censored;
-        all_valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
-        const std::uint64_t key = key_of(x);
-        const std::uint64_t cm = std::uint64_t{0} - static_cast<std::uint64_t>(c);  // all ones when censored
-        min_limit_key = std::min(min_limit_key, key | ~cm);
-        min_detect_key = std::min(min_detect_key, key | cm);
-        max_detect_key = std::max(max_detect_key, key & ~cm);
-        keys[n_detect_slots] = key;
-        keys[n - 1 - n_limit_slots] = key;
-        n_detect_slots += !c;
-        n_limit_slots += c;
+    // A large input is read in two halves on two threads, each splitting its detects at a pivot
+    // (the median of a sample); then each thread sorts the detects of one side of the pivot from
+    // both halves, so that the two sorted sides follow each other. A small input: one half, one
+    // side, on the calling thread.
+    const bool large = n >= parallel_min_values;
+    const unsigned threads = !large ? 1 : options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+    const std::size_t n_halves = threads >= 2 ? 2 : 1;
+    const std::uint64_t pivot = n_halves == 2 ? pivot_of(data) : no_key;
+    input_half halves[2];
+    sorted_side sides[2];
+    halves[0].data = data.first(n_halves == 2 ? n / 2 : n);
+    halves[1].data = data.subspan(halves[0].data.size());
+    const auto valid = [&] { return halves[0].all_valid && halves[1].all_valid; };
+    if (n_halves == 2) {
+        std::exception_ptr failed[2];
+        std::barrier<> read_both(2);
+        const auto work = [&](int t) {
+            try {
+                halves[t].read(pivot);
+            } catch (...) {
+                failed[t] = std::current_exception();
+            }
+            read_both.arrive_and_wait();
+            if (failed[0] || failed[1] || !valid()) return;
+            try {
+                sides[t].sort(halves, 2, t);
+            } catch (...) {
+                failed[t] = std::current_exception();
+            }
+        };
+        std::thread second(work, 1);
+        work(0);
+        second.join();
+        for (const auto& f : failed)
+            if (f) std::rethrow_exception(f);
+    } else {
+        halves[0].read(pivot);  // halves[1] stays empty: valid, nothing counted
+        if (valid()) sides[0].sort(halves, 1, 0);
     }
-    if (!all_valid) check_left_censored(data, "kaplan_meier", detected_rule::non_negative);  // throws
+    if (!valid()) check_left_censored(data, "kaplan_meier", detected_rule::non_negative);  // throws
+
+    const input_half& h0 = halves[0];
+    const input_half& h1 = halves[1];
+    const std::uint64_t min_limit_key = std::min(h0.min_limit_key, h1.min_limit_key);
+    const std::uint64_t min_detect_key = std::min({h0.min_detect_key[0], h0.min_detect_key[1], h1.min_detect_key[0], h1.min_detect_key[1]});
+    const std::uint64_t max_detect_key = std::max({h0.max_detect_key[0], h0.max_detect_key[1], h1.max_detect_key[0], h1.max_detect_key[1]});
+    const std::size_t n_censored = h0.n_censored + h1.n_censored;
 
     kaplan_meier_result r;
-    const std::size_t n_censored = n_limit_slots;
-    const std::size_t n_detect_values = n_detect_slots;
     r.n = n;
     r.n_censored = n_censored;
 
@@ -192,29 +429,7 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         throw_numerical_error(std::string("kaplan_meier: distinct detected values = ") +
                               (n_censored == n ? "0" : "1") + ": must be >= 2");
 
-    // The distinct limits with their counts, ascending.
-    const std::span<std::uint64_t> limit_keys(keys.get() + n_detect_values, n_censored);
-    std::vector<limit_count> limits;
-    limit_table table;
-    bool table_ok = true;
-    for (std::uint64_t key : limit_keys)
-        if (!table.add(key)) {
-            table_ok = false;
-            break;
-        }
-    if (table_ok) {
-        limits = table.sorted();
-    } else {
-        const auto [llo, lhi] = std::minmax_element(limit_keys.begin(), limit_keys.end());
-        std::unique_ptr<std::uint64_t[]> tmp(new std::uint64_t[limit_keys.size()]);
-        sort_keys(limit_keys.data(), tmp.get(), limit_keys.size(), *llo, *lhi);
-        for (std::size_t i = 0; i < limit_keys.size();) {
-            std::size_t j = i;
-            while (j < limit_keys.size() && limit_keys[j] == limit_keys[i]) ++j;
-            limits.push_back({limit_keys[i], j - i});
-            i = j;
-        }
-    }
+    std::vector<limit_count> limits = n_halves == 2 ? merge_limits(h0.limits, h1.limits) : h0.limits;
 
     // The restricted conversion: the values censored at the smallest limit count as detected
     // there — below or at every detect, so they open the detected values (a group of their own,
@@ -232,48 +447,40 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         return r;
     }
 
-    {
-        std::unique_ptr<std::uint64_t[]> tmp(new std::uint64_t[n_detect_values]);
-        sort_keys(keys.get(), tmp.get(), n_detect_values, min_detect_key, max_detect_key);
-    }
-    const std::uint64_t* det = keys.get();
-
     // The distinct detected values y_k (ascending) with m_k = #{detected = y_k} and
     // r_k = n at y_k = #{detected ≤ y_k} + #{censored with limit ≤ y_k} (a `<y_k` counts as
     // ≤ y_k). Distinct values that are only limits have d = 0: their factor is 1, so they are
-    // not kept (F is the same). Walked without a branch on ties: every key writes its group's
-    // value and counts, the last key of a group leaving them final.
-    std::size_t k = n_converted > 0 ? 1 : 0;
-    for (std::size_t i = 1; i < n_detect_values; ++i) k += det[i] != det[i - 1];
-    k += (n_converted == 0 || det[0] != min_limit_key) ? 1 : 0;
+    // not kept (F is the same). Every key of the first side is below every key of the second,
+    // so each side is walked on its own (on two threads for a large input), the second from the
+    // state the first ends in.
+    const bool converted_apart = n_converted > 0 && min_detect_key != min_limit_key;
+    const std::size_t k = sides[0].distinct + sides[1].distinct + (converted_apart ? 1 : 0);
     std::vector<kaplan_meier_step> steps(k);
     std::unique_ptr<double[]> m(new double[k]);   // d at each detected value
     std::unique_ptr<double[]> rk(new double[k]);  // n at each detected value
-    {
-        std::unique_ptr<std::size_t[]> detected_le(new std::size_t[k]);  // #{detected ≤ y_k}
-        std::size_t g = 0;
-        std::uint64_t prev = det[0];
-        if (n_converted > 0) {
-            steps[0].value = std::bit_cast<double>(min_limit_key);
-            detected_le[0] = n_converted;
-            rk[0] = static_cast<double>(n_converted);  // no limit is below the smallest one
-            prev = min_limit_key;
-        }
-        std::size_t censored_le = 0;
-        std::size_t li = 0;
-        for (std::size_t i = 0; i < n_detect_values; ++i) {
-            const std::uint64_t v = det[i];
-            g += v != prev;
-            prev = v;
-            while (li < limits.size() && limits[li].key <= v) censored_le += limits[li++].count;
-            const std::size_t le = n_converted + i + 1;
-            steps[g].value = std::bit_cast<double>(v);
-            detected_le[g] = le;
-            rk[g] = static_cast<double>(le + censored_le);
-        }
-        m[0] = static_cast<double>(detected_le[0]);
-        for (std::size_t j = 1; j < k; ++j) m[j] = static_cast<double>(detected_le[j] - detected_le[j - 1]);
+    walk_state first{0, min_detect_key, 0, n_converted};
+    if (n_converted > 0) {
+        steps[0].value = std::bit_cast<double>(min_limit_key);
+        m[0] = static_cast<double>(n_converted);
+        rk[0] = static_cast<double>(n_converted);  // no limit is below the smallest one
+        first.prev = min_limit_key;
     }
+    walk_state second = first;
+    if (!sides[0].keys.empty()) {
+        second.group = (converted_apart ? 1 : 0) + sides[0].distinct - 1;
+        second.prev = sides[0].keys.back();
+        second.detected_le = n_converted + sides[0].keys.size();
+    }
+    const walk_output out{steps.data(), m.get(), rk.get()};
+    if (n_halves == 2 && !sides[1].keys.empty()) {
+        std::thread high([&] { walk_side(sides[1].keys, second, limits, out); });  // nothing in it throws
+        walk_side(sides[0].keys, first, limits, out);
+        high.join();
+    } else {
+        walk_side(sides[0].keys, first, limits, out);
+        walk_side(sides[1].keys, second, limits, out);
+    }
+
     // F(y_k) = Π_{i>k} (1 − m_i/r_i), built from the top.
     {
         double f = 1.0;
@@ -288,11 +495,11 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
     // A_k = Σ_{i≤k} F_i (y_{i+1} − y_i).
     double mean = steps[0].value * steps[0].cdf;
     double se2 = 0.0;
-    double a = 0.0;
+    double acc = 0.0;
     for (std::size_t i = 1; i < k; ++i) {
         mean += steps[i].value * (steps[i].cdf - steps[i - 1].cdf);
-        a += steps[i - 1].cdf * (steps[i].value - steps[i - 1].value);
-        se2 += a * a * m[i] / (rk[i] * (rk[i] - m[i]));
+        acc += steps[i - 1].cdf * (steps[i].value - steps[i - 1].value);
+        se2 += acc * acc * m[i] / (rk[i] * (rk[i] - m[i]));
     }
     // The plug-in variance about that mean.
     double var = (steps[0].value - mean) * (steps[0].value - mean) * steps[0].cdf;
