@@ -159,7 +159,7 @@ struct input_half {
     // data.size() + 1 slots: the detects below the pivot from the front, those at or above it
     // from the back (reversed).
     std::unique_ptr<std::uint64_t[]> detects;
-    std::unique_ptr<std::uint64_t[]> limit_keys;  // data.size() slots, the limits from the front
+    std::unique_ptr<std::uint64_t[]> limit_keys;  // data.size() + 1 slots: the limits from the front
 
     bool all_valid = true;
     std::uint64_t min_limit_key = no_key;
@@ -351,6 +351,16 @@ void walk_side(std::span<const std::uint64_t> keys, walk_state s, const std::vec
     }
 }
 
+// F at the groups [lo, hi), from the top: F = f at hi − 1, then times (1 − m_j/r_j) going down.
+// Returns the product below lo.
+double cdf_from_top(const walk_output& out, std::size_t lo, std::size_t hi, double f) {
+    for (std::size_t j = hi; j-- > lo;) {
+        out.steps[j].cdf = f;
+        f *= 1.0 - out.m[j] / out.rk[j];
+    }
+    return f;
+}
+
 // The median of the detected keys among up to 1 024 values read at an even stride: the pivot
 // that splits the detects of a large input in two about equal sides. no_key (every detect
 // below it) when the sample holds no detect.
@@ -385,6 +395,8 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
     halves[0].data = data.first(n_halves == 2 ? n / 2 : n);
     halves[1].data = data.subspan(halves[0].data.size());
     const auto valid = [&] { return halves[0].all_valid && halves[1].all_valid; };
+    // Without censored values the plain statistics are returned: nothing to sort.
+    const auto needs_sort = [&] { return valid() && halves[0].n_censored + halves[1].n_censored > 0; };
     if (n_halves == 2) {
         std::exception_ptr failed[2];
         std::barrier<> read_both(2);
@@ -395,7 +407,7 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
                 failed[t] = std::current_exception();
             }
             read_both.arrive_and_wait();
-            if (failed[0] || failed[1] || !valid()) return;
+            if (failed[0] || failed[1] || !needs_sort()) return;
             try {
                 sides[t].sort(halves, 2, t);
             } catch (...) {
@@ -409,7 +421,7 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
             if (f) std::rethrow_exception(f);
     } else {
         halves[0].read(pivot);  // halves[1] stays empty: valid, nothing counted
-        if (valid()) sides[0].sort(halves, 1, 0);
+        if (needs_sort()) sides[0].sort(halves, 1, 0);
     }
     if (!valid()) check_left_censored(data, "kaplan_meier", detected_rule::non_negative);  // throws
 
@@ -471,23 +483,24 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
         second.prev = sides[0].keys.back();
         second.detected_le = n_converted + sides[0].keys.size();
     }
+    // F(y_k) = Π_{i>k} (1 − m_i/r_i), built from the top: the second side's groups by the
+    // thread that walked them, then the first side's from where that product ends (the same
+    // products in the same order as one loop from the top).
     const walk_output out{steps.data(), m.get(), rk.get()};
-    if (n_halves == 2 && !sides[1].keys.empty()) {
-        std::thread high([&] { walk_side(sides[1].keys, second, limits, out); });  // nothing in it throws
+    if (n_halves == 2 && !sides[0].keys.empty() && !sides[1].keys.empty()) {
+        const std::size_t high_first = second.group + 1;  // the second side's first key opens a group
+        double f = 1.0;
+        std::thread high([&] {  // nothing in it throws
+            walk_side(sides[1].keys, second, limits, out);
+            f = cdf_from_top(out, high_first, k, 1.0);
+        });
         walk_side(sides[0].keys, first, limits, out);
         high.join();
+        cdf_from_top(out, 0, high_first, f);
     } else {
         walk_side(sides[0].keys, first, limits, out);
         walk_side(sides[1].keys, second, limits, out);
-    }
-
-    // F(y_k) = Π_{i>k} (1 − m_i/r_i), built from the top.
-    {
-        double f = 1.0;
-        for (std::size_t j = k; j-- > 0;) {
-            steps[j].cdf = f;
-            f *= 1.0 - m[j] / rk[j];
-        }
+        cdf_from_top(out, 0, k, 1.0);
     }
 
     // Mean of the distribution with jumps F_k − F_{k−1} (F_0 = 0), and beside it (the same
