@@ -21,8 +21,12 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 using detail::format_number;
 
-void require(bool ok, const std::string& what) {
-    if (!ok) throw_numerical_error(what);
+// Throws numerical_error with the text `what()` returns when `ok` is false. The text is built
+// only then: these checks run for every venue day of a large run, where formatting every
+// message ahead cost more than the arithmetic checked.
+template <class Text>
+void require(bool ok, Text&& what) {
+    if (!ok) throw_numerical_error(what());
 }
 
 double rsd_of_log_sigma(double sigma) { return std::sqrt(std::expm1(sigma * sigma)); }
@@ -60,11 +64,14 @@ std::string_view to_string(population_method m) noexcept {
 double population_estimate::log_sigma() const noexcept { return std::sqrt(std::log1p(rsd * rsd)); }
 
 population_estimate hydrochemical_population(concentration c, flow q, const per_capita_load& k) {
-    require(k.grams_per_person_day > 0.0, "per-capita load of " + k.parameter + " = " + format_number(k.grams_per_person_day) +
-                                              " g/person/day: must be > 0");
-    require(k.rsd >= 0.0, "rsd of " + k.parameter + " = " + format_number(k.rsd) + ": must be >= 0");
-    require(!(c.value() < 0.0), k.parameter + " concentration = " + format_number(c.value()) + " ng/L: must be >= 0");
-    require(!(q.value() < 0.0), "flow = " + format_number(q.value()) + " m3/day: must be >= 0");
+    require(k.grams_per_person_day > 0.0, [&] {
+        return "per-capita load of " + k.parameter + " = " + format_number(k.grams_per_person_day) +
+               " g/person/day: must be > 0";
+    });
+    require(k.rsd >= 0.0, [&] { return "rsd of " + k.parameter + " = " + format_number(k.rsd) + ": must be >= 0"; });
+    require(!(c.value() < 0.0),
+            [&] { return k.parameter + " concentration = " + format_number(c.value()) + " ng/L: must be >= 0"; });
+    require(!(q.value() < 0.0), [&] { return "flow = " + format_number(q.value()) + " m3/day: must be >= 0"; });
     population_estimate e;
     e.method = population_method::hydrochemical;
     e.value = population(load(c, q).value() / (k.grams_per_person_day * 1000.0));
@@ -75,16 +82,21 @@ population_estimate hydrochemical_population(concentration c, flow q, const per_
 
 per_capita_load calibrate_per_capita_load(std::string parameter, std::span<const concentration> c, std::span<const flow> q,
                                           population census) {
-    require(census.value() > 0.0, "census population = " + format_number(census.value()) + ": must be > 0");
-    require(c.size() == q.size(), "calibration of " + parameter + ": " + std::to_string(c.size()) + " concentrations but " +
-                                      std::to_string(q.size()) + " flows");
+    require(census.value() > 0.0,
+            [&] { return "census population = " + format_number(census.value()) + ": must be > 0"; });
+    require(c.size() == q.size(), [&] {
+        return "calibration of " + parameter + ": " + std::to_string(c.size()) + " concentrations but " +
+               std::to_string(q.size()) + " flows";
+    });
     std::vector<double> ln_ratio;  // ln(g/person/day)
     for (std::size_t i = 0; i < c.size(); ++i) {
         const double grams = load(c[i], q[i]).value() * 1e-3;
         if (grams > 0.0 && std::isfinite(grams)) ln_ratio.push_back(std::log(grams / census.value()));
     }
-    require(ln_ratio.size() >= 3, "calibration of " + parameter + " needs 3 days with a positive load, has " +
-                                      std::to_string(ln_ratio.size()));
+    require(ln_ratio.size() >= 3, [&] {
+        return "calibration of " + parameter + " needs 3 days with a positive load, has " +
+               std::to_string(ln_ratio.size());
+    });
     double mean = 0.0;
     for (double v : ln_ratio) mean += v;
     mean /= static_cast<double>(ln_ratio.size());
@@ -104,15 +116,19 @@ double cotinine_excretion_per_1000(const cotinine_parameters& p) noexcept {
 }
 
 population_estimate cotinine_population(concentration cotinine, flow q, const cotinine_parameters& p) {
-    require(p.cigarettes_per_person_day > 0.0,
-            "cigarettes per person and day = " + format_number(p.cigarettes_per_person_day) + ": must be > 0");
-    require(p.mg_cotinine_per_cigarette > 0.0,
-            "mg cotinine per cigarette = " + format_number(p.mg_cotinine_per_cigarette) + ": must be > 0");
+    require(p.cigarettes_per_person_day > 0.0, [&] {
+        return "cigarettes per person and day = " + format_number(p.cigarettes_per_person_day) + ": must be > 0";
+    });
+    require(p.mg_cotinine_per_cigarette > 0.0, [&] {
+        return "mg cotinine per cigarette = " + format_number(p.mg_cotinine_per_cigarette) + ": must be > 0";
+    });
     require(p.domestic_fraction > 0.0 && p.domestic_fraction <= 1.0,
-            "domestic fraction = " + format_number(p.domestic_fraction) + ": must be in (0, 1]");
-    require(p.rsd >= 0.0, "rsd of the cotinine population = " + format_number(p.rsd) + ": must be >= 0");
-    require(!(cotinine.value() < 0.0), "cotinine = " + format_number(cotinine.value()) + " ng/L: must be >= 0");
-    require(!(q.value() < 0.0), "flow = " + format_number(q.value()) + " m3/day: must be >= 0");
+            [&] { return "domestic fraction = " + format_number(p.domestic_fraction) + ": must be in (0, 1]"; });
+    require(p.rsd >= 0.0,
+            [&] { return "rsd of the cotinine population = " + format_number(p.rsd) + ": must be >= 0"; });
+    require(!(cotinine.value() < 0.0),
+            [&] { return "cotinine = " + format_number(cotinine.value()) + " ng/L: must be >= 0"; });
+    require(!(q.value() < 0.0), [&] { return "flow = " + format_number(q.value()) + " m3/day: must be >= 0"; });
     population_estimate e;
     e.method = population_method::cotinine;
     const double domestic_mg = load(cotinine, q).value() * p.domestic_fraction;            // mg/day
@@ -138,7 +154,7 @@ population_estimate combine_populations(std::span<const population_estimate> est
         sum_w += w;
         sum_wx += w * std::log(e.value.value());
     }
-    require(!used.empty(), "no population estimate with a positive value to combine");
+    require(!used.empty(), [&] { return "no population estimate with a positive value to combine"; });
     if (used.size() == 1) return *used.front();  // itself, not exp(ln x)
     population_estimate c;
     c.method = population_method::combined;
@@ -156,8 +172,9 @@ population_estimate combine_populations(std::span<const population_estimate> est
 }
 
 population_check check_population(const population_estimate& estimate, population census, double factor) {
-    require(factor > 1.0, "population check factor = " + format_number(factor) + ": must be > 1");
-    require(census.value() > 0.0, "census population = " + format_number(census.value()) + ": must be > 0");
+    require(factor > 1.0, [&] { return "population check factor = " + format_number(factor) + ": must be > 1"; });
+    require(census.value() > 0.0,
+            [&] { return "census population = " + format_number(census.value()) + ": must be > 0"; });
     population_check r;
     r.ratio = estimate.value.value() / census.value();
     r.departs = r.ratio > factor || r.ratio < 1.0 / factor;
@@ -350,15 +367,19 @@ std::vector<population_row> population_rows(const std::vector<site_population>& 
 }
 
 venue_index biomarker_normalised_index(const venue_index_inputs& in, double interval) {
-    require(in.cotinine.value() > 0.0, "cotinine = " + format_number(in.cotinine.value()) + " ng/L: must be > 0");
-    require(!(in.residue.value() < 0.0), "residue = " + format_number(in.residue.value()) + " ng/L: must be >= 0");
-    require(in.cf > 0.0, "correction factor = " + format_number(in.cf) + ": must be > 0");
-    require(in.cot.cigarettes_per_person_day > 0.0 && in.cot.mg_cotinine_per_cigarette > 0.0,
-            "cotinine excretion per person = " + format_number(in.cot.cigarettes_per_person_day) + " cigarettes x " +
-                format_number(in.cot.mg_cotinine_per_cigarette) + " mg: both must be > 0");
+    require(in.cotinine.value() > 0.0,
+            [&] { return "cotinine = " + format_number(in.cotinine.value()) + " ng/L: must be > 0"; });
+    require(!(in.residue.value() < 0.0),
+            [&] { return "residue = " + format_number(in.residue.value()) + " ng/L: must be >= 0"; });
+    require(in.cf > 0.0, [&] { return "correction factor = " + format_number(in.cf) + ": must be > 0"; });
+    require(in.cot.cigarettes_per_person_day > 0.0 && in.cot.mg_cotinine_per_cigarette > 0.0, [&] {
+        return "cotinine excretion per person = " + format_number(in.cot.cigarettes_per_person_day) + " cigarettes x " +
+               format_number(in.cot.mg_cotinine_per_cigarette) + " mg: both must be > 0";
+    });
     for (double r : {in.rsd_residue_analysis, in.rsd_cotinine_analysis, in.rsd_cf, in.cot.rsd})
-        require(r >= 0.0, "rsd = " + format_number(r) + ": must be >= 0");
-    require(interval > 0.0 && interval < 1.0, "interval = " + format_number(interval) + ": must be in (0, 1)");
+        require(r >= 0.0, [&] { return "rsd = " + format_number(r) + ": must be >= 0"; });
+    require(interval > 0.0 && interval < 1.0,
+            [&] { return "interval = " + format_number(interval) + ": must be in (0, 1)"; });
     venue_index v;
     v.value = in.residue / in.cotinine * cotinine_excretion_per_1000(in.cot) * in.cf;
     double var = 0.0;
@@ -372,7 +393,8 @@ venue_index biomarker_normalised_index(const venue_index_inputs& in, double inte
 }
 
 venue_campaign_index venue_campaign_mean(const std::vector<double>& daily_values, const venue_index_inputs& in, double interval) {
-    require(interval > 0.0 && interval < 1.0, "interval = " + format_number(interval) + ": must be in (0, 1)");
+    require(interval > 0.0 && interval < 1.0,
+            [&] { return "interval = " + format_number(interval) + ": must be in (0, 1)"; });
     venue_campaign_index r;
     double s1 = 0.0, sq = 0.0;
     for (double v : daily_values) {
