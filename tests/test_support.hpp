@@ -20,12 +20,20 @@ inline double digits_of_agreement(double actual, double expected) {
     return std::min(17.0, -std::log10(rel));
 }
 
-inline std::string source_dir() { return WBE_SOURCE_DIR; }
+/// Paths of this build, defined in the generated test_paths.cpp (tests/CMakeLists.txt).
+namespace paths {
+extern const char* const source_dir;             ///< the project
+extern const char* const compat_dir;             ///< tests/compat: frozen files of older schemas
+extern const char* const default_reference_dir;  ///< ../shared/reference beside the project
+extern const char* const cli;                    ///< the `wbe` executable
+}  // namespace paths
+
+inline std::string source_dir() { return paths::source_dir; }
 
 /// `WBE_REFERENCE_DIR` or the default `../shared/reference` beside the project.
 inline std::string reference_dir() {
     if (const char* env = std::getenv("WBE_REFERENCE_DIR"); env && *env) return env;
-    return WBE_DEFAULT_REFERENCE_DIR;
+    return paths::default_reference_dir;
 }
 
 /// A fresh empty folder under the build tree, removed at scope exit.

@@ -24,11 +24,17 @@
 #include "wbe/pipeline/tables.hpp"
 #include "wbe/version.hpp"
 
+namespace wbe::cli {
+extern const char* const source_dir;  ///< the project this binary was built from (generated source_dir.cpp)
+}  // namespace wbe::cli
+
 namespace {
 
 enum exit_code { ok = 0, bad_input = 1, usage = 2, internal = 3 };
 
-std::string example_config() { return (std::filesystem::path(wbe::source_dir) / "config" / "example.yaml").string(); }
+std::string example_config() {
+    return (std::filesystem::path(wbe::cli::source_dir) / "config" / "example.yaml").string();
+}
 
 int report(const std::exception& e, const char* kind) {
     std::cerr << "wbe: " << kind << ":\n";

@@ -22,7 +22,12 @@
 
 namespace wbe::fuzz {
 
-inline std::string source_dir() { return WBE_SOURCE_DIR; }
+/// The project, defined in the generated fuzz_paths.cpp (tests/fuzz/CMakeLists.txt).
+namespace paths {
+extern const char* const source_dir;
+}  // namespace paths
+
+inline std::string source_dir() { return paths::source_dir; }
 
 /// The input as text (the CSV readers take a string_view; the YAML and HDF5 readers a file).
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {

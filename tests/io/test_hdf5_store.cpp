@@ -903,7 +903,7 @@ store_contents as_of_v2() {
 // a file here, under a new name.
 TEST(hdf5_store, frozen_schema_v1_v2_and_v3_files_still_open) {
     for (int v : {1, 2, 3}) {
-        const std::string path = std::string(WBE_COMPAT_DIR) + "/store_v" + std::to_string(v) + ".h5";
+        const std::string path = std::string(wbe::test::paths::compat_dir) + "/store_v" + std::to_string(v) + ".h5";
         SCOPED_TRACE(path);
         ASSERT_TRUE(fs::exists(path));
         EXPECT_EQ(read_int_attribute(path, "schema_version"), v);
@@ -914,7 +914,7 @@ TEST(hdf5_store, frozen_schema_v1_v2_and_v3_files_still_open) {
 }
 
 TEST(hdf5_store, DISABLED_write_frozen_schema_v4_file) {
-    write_store(std::string(WBE_COMPAT_DIR) + "/store_v4.h5", tiny_contents());
+    write_store(std::string(wbe::test::paths::compat_dir) + "/store_v4.h5", tiny_contents());
 }
 
 }  // namespace

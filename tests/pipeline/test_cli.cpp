@@ -39,7 +39,7 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 cli_result wbe_cli(const std::string& args, const fs::path& cwd) {
     const fs::path out = cwd / ".cli-stdout";
     const fs::path err = cwd / ".cli-stderr";
-    const std::string cmd = "cd " + quoted(cwd.string()) + " && " + quoted(WBE_CLI) + " " + args + " >" +
+    const std::string cmd = "cd " + quoted(cwd.string()) + " && " + quoted(wbe::test::paths::cli) + " " + args + " >" +
                             quoted(out.string()) + " 2>" + quoted(err.string()) + " </dev/null";
     const int status = std::system(cmd.c_str());
     cli_result r;
