@@ -199,4 +199,52 @@ TEST(SlidingSenSlope, EqualsSenSlopeBitForBit) {
     }
 }
 
+// The sliding window at the sizes and data of a detector's run, where result() searches for the
+// middle slopes from the last result instead of sorting: windows of 3 to 40 points (up to 780
+// slopes) of noisy levels, trends and steps, ties, a rare −0 or infinite x, the ring set smaller
+// and larger than the window on the way (regrown with the window in it), and runs of results
+// that skip steps. After every step the slope and intercept have the bits of sen_slope().
+TEST(SlidingSenSlope, SearchEqualsSenSlopeOverLongRuns) {
+    std::mt19937_64 g(2024);
+    std::normal_distribution<double> eps(0.0, 1.0);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    const double inf = std::numeric_limits<double>::infinity();
+    std::size_t compared = 0;
+    for (int run = 0; run < 60; ++run) {
+        const bool seasonal = run % 5 == 4;
+        const std::size_t window = 3 + g() % 38;
+        const int kind = static_cast<int>(g() % 5);
+        sliding_sen_slope sliding(seasonal);
+        if (run % 3 != 0) sliding.set_capacity(run % 3 == 1 ? window : 1 + g() % 60);
+        window_points w;
+        double t = 2016.0, level = 0.0;
+        for (int step = 0; step < 400; ++step) {
+            if (w.t.size() == window) {
+                sliding.pop_front();
+                w.t.erase(w.t.begin());
+                w.x.erase(w.x.begin());
+                w.season.erase(w.season.begin());
+            }
+            t += kind == 4 ? 0.25 : 0.05 + 0.5 * u(g);
+            level += kind == 1 ? 0.05 : 0.0;
+            if (kind == 2 && u(g) < 0.02) level += 2.0 * eps(g);  // steps
+            double x = level + 0.3 * eps(g);
+            if (kind == 3) x = std::round(2.0 * x);  // ties
+            if (u(g) < 0.003) x = u(g) < 0.5 ? -0.0 : (u(g) < 0.5 ? inf : -inf);
+            const int season = static_cast<int>(g() % 4);
+            sliding.push_back(t, x, season);
+            w.t.push_back(t);
+            w.x.push_back(x);
+            w.season.push_back(season);
+            if (step % 97 == 13) sliding.set_capacity(g() % 50);  // never below the window's points
+            if (u(g) < 0.2) continue;  // no result this step: the next search starts further off
+            ASSERT_EQ(sliding.size(), w.t.size());
+            expect_same(sliding.result(), w.reference(seasonal), seasonal ? "seasonal" : "plain", step);
+            if (::testing::Test::HasFailure()) return;
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 15000u);
+}
+
 }  // namespace

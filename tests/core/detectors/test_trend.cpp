@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -205,6 +206,70 @@ TEST(Trend, LevelsOnlyEqualRunAtTheMinRiseCut) {
             }
     EXPECT_GT(checked, 500u);
     EXPECT_GT(raised, 1000u);  // the slope rule passes often enough to be tested both ways
+}
+
+// The numbers of every evaluated campaign against the free functions over its window, to the
+// bit: Z and p of mann_kendall() (seasonal_kendall() when seasonal) of the window's values, and
+// the expected value from sen_slope() (seasonal_sen_slope()) of its times and (log) values.
+// evaluate() slides both instead (S and the ties in place, the Sen slope by
+// sliding_sen_slope's search), so this pins the sliding to the definitions. Uncensored series
+// of levels, trends and ties, with gaps, campaigns without a time, values ≤ 0 and windows of
+// 3 to 40.
+TEST(Trend, NumbersEqualTheFreeFunctionsOverEachWindow) {
+    using wbe::detectors::mann_kendall;
+    using wbe::detectors::seasonal_kendall;
+    using wbe::detectors::seasonal_sen_slope;
+    using wbe::detectors::sen_slope;
+    const auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    std::mt19937_64 g(31);
+    std::normal_distribution<double> eps(0.0, 1.0);
+    std::size_t compared = 0;
+    for (int k = 0; k < 400; ++k) {
+        trend_options o;
+        o.seasonal = k % 4 == 3;
+        o.log_scale = k % 3 != 2;
+        o.window = 3 + static_cast<int>(g() % 38);
+        o.min_history = 2 + static_cast<int>(g() % static_cast<unsigned>(o.window - 2));
+        std::vector<double> v(static_cast<std::size_t>(o.window) + g() % 40);
+        const double rise = 0.1 * eps(g);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            v[i] = std::exp(3.0 + rise * static_cast<double>(i) + 0.3 * eps(g));
+            if (k % 5 == 1) v[i] = std::round(v[i] / 10.0);  // ties, and zeros
+            if (g() % 15 == 0) v[i] = wbe::test::nan;
+            if (!o.log_scale && g() % 9 == 0) v[i] = -v[i];
+        }
+        auto s = wbe::test::quarterly(v);
+        for (auto& c : s.campaigns)
+            if (g() % 23 == 0) c.time = wbe::test::nan;
+        const auto d = trend(o).run(s);
+        std::vector<double> t, x, y;
+        std::vector<int> season;
+        for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
+            const auto& c = s.campaigns[i];
+            if (std::isnan(c.value) || std::isnan(c.time) || (o.log_scale && !(c.value > 0.0))) continue;
+            t.push_back(c.time);
+            x.push_back(c.value);
+            y.push_back(o.log_scale ? std::log(c.value) : c.value);
+            season.push_back(c.season);
+            const auto& r = d.campaigns[i];
+            const std::size_t n = std::min(t.size(), static_cast<std::size_t>(o.window)), b = t.size() - n;
+            if (n - 1 < static_cast<std::size_t>(o.min_history)) continue;
+            const auto mk = o.seasonal ? seasonal_kendall({x.data() + b, n}, {season.data() + b, n}) : mann_kendall({x.data() + b, n});
+            if (!(mk.var_s > 0.0)) {
+                ASSERT_EQ(r.level, detection_level::not_evaluable) << "series " << k << " campaign " << i;
+                continue;
+            }
+            const auto sen = o.seasonal ? seasonal_sen_slope({t.data() + b, n}, {y.data() + b, n}, {season.data() + b, n}, 0.0)
+                                        : sen_slope({t.data() + b, n}, {y.data() + b, n}, 0.0);
+            const double line = sen.intercept + sen.slope * c.time;
+            const double expected = std::isnan(sen.slope) ? wbe::test::nan : o.log_scale ? std::exp(line) : line;
+            ASSERT_TRUE(same(r.statistic, mk.z) && same(r.p_value, mk.p) && same(r.expected, expected))
+                << "series " << k << " campaign " << i << ": Z " << r.statistic << " vs " << mk.z << ", p " << r.p_value
+                << " vs " << mk.p << ", expected " << r.expected << " vs " << expected;
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 8000u);
 }
 
 }  // namespace

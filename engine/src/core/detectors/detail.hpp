@@ -108,17 +108,32 @@ inline void compare_exchange(double& x, double& y) noexcept {
     x = lo;
     y = hi;
 }
+// A sorting network for 16 values: 60 comparators in 10 layers, the fewest comparators known
+// for 16 (Green's count; Knuth, TAOCP vol. 3, §5.3.4). It sorts all 2¹⁶ inputs of zeros and
+// ones, hence every input (the 0–1 principle, ibid.).
+inline constexpr std::pair<int, int> comparators_16[] = {
+    {0, 13}, {1, 12}, {2, 15}, {3, 14}, {4, 8},   {5, 6},   {7, 11},  {9, 10},  {0, 5},  {1, 7},  {2, 9},   {3, 4},
+    {6, 13}, {8, 14}, {10, 15}, {11, 12}, {0, 1}, {2, 3},   {4, 5},   {6, 8},   {7, 9},  {10, 11}, {12, 13}, {14, 15},
+    {0, 2},  {1, 3},  {4, 10},  {5, 11},  {6, 7}, {8, 9},   {12, 14}, {13, 15}, {1, 2},  {3, 12}, {4, 6},   {5, 7},
+    {8, 10}, {9, 11}, {13, 14}, {1, 4},   {2, 6}, {5, 8},   {7, 10},  {9, 13},  {11, 14}, {2, 4}, {3, 6},   {9, 12},
+    {11, 13}, {3, 5}, {6, 8},   {7, 9},   {10, 12}, {3, 4}, {5, 6},   {7, 8},   {9, 10}, {11, 12}, {6, 7},  {8, 9}};
 // The comparators unrolled with constant indices, so that the values stay in registers.
-template <std::size_t... k>
-inline void sort_8(double (&a)[8], std::index_sequence<k...>) noexcept {
-    (compare_exchange(a[comparators_8[k].first], a[comparators_8[k].second]), ...);
+template <std::size_t N, const std::pair<int, int> (&comparators)[N], std::size_t... k>
+inline void sort_with(double* a, std::index_sequence<k...>) noexcept {
+    (compare_exchange(a[comparators[k].first], a[comparators[k].second]), ...);
 }
 }  // namespace network
 
-/// Sorts 8 values ascending by the sorting network (branch-free). Values without NaN and −0
-/// come out as any comparison sort leaves them, to the bit.
-inline void sort_network_8(double (&a)[8]) noexcept {
-    network::sort_8(a, std::make_index_sequence<std::size(network::comparators_8)>());
+/// Sorts the 8 values a[0, 8) ascending by the sorting network (branch-free). Values without
+/// NaN and −0 come out as any comparison sort leaves them, to the bit.
+inline void sort_network_8(double* a) noexcept {
+    constexpr std::size_t n = std::size(network::comparators_8);
+    network::sort_with<n, network::comparators_8>(a, std::make_index_sequence<n>());
+}
+/// sort_network_8() for the 16 values a[0, 16).
+inline void sort_network_16(double* a) noexcept {
+    constexpr std::size_t n = std::size(network::comparators_16);
+    network::sort_with<n, network::comparators_16>(a, std::make_index_sequence<n>());
 }
 
 /// The values of `v`, ascending, in sorted[0 .. v.size()), by a sorting network (without the
@@ -133,7 +148,7 @@ void mean_sd(const std::vector<double>& v, double& mean, double& sd);
 /// mean_sd() of every window of `len` ≥ 2 consecutive values of `y`, to the bit: window j is
 /// y[j, j + len), j = 0 … count − 1; mean[j] = (0 + y[j] + … + y[j + len − 1]) / len and var[j] =
 /// the two-pass Σ(y − mean)² / (len − 1), whose square root is mean_sd()'s SD. The levels paths'
-/// baselines: the windows are short (7 or 8 values), too short to vectorise along, so SSE2
+/// baselines (and ewma's uncensored ones in evaluate()): the windows are short (7 or 8 values), too short to vectorise along, so SSE2
 /// computes neighbouring windows side by side (two per instruction, each adding in its own order:
 /// the same bits) instead of one window after the other.
 void window_mean_var(const double* y, std::size_t count, std::size_t len, double* mean, double* var);

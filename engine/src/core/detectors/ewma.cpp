@@ -93,8 +93,20 @@ namespace {
 struct buffers {
     std::vector<double> scaled, y, base;
     std::vector<std::size_t> index;
-    std::vector<double> base_mean, base_var;  // evaluate_levels(): the full baselines
+    std::vector<double> base_mean, base_var;     // the full baselines' mean and variance
+    std::vector<std::size_t> censored_before;    // evaluate(): censored usable values in [0, q)
 };
+
+// Mean and variance of the baseline y[begin, end) (end − begin ≥ 2) as mean_sd() computes them
+// (its SD is the root of this variance), in place.
+void mean_var(const std::vector<double>& y, std::size_t begin, std::size_t end, double& mean, double& var) {
+    double sum = 0.0;
+    for (std::size_t k = begin; k < end; ++k) sum += y[k];
+    mean = sum / static_cast<double>(end - begin);
+    double ss = 0.0;
+    for (std::size_t k = begin; k < end; ++k) ss += (y[k] - mean) * (y[k] - mean);
+    var = ss / static_cast<double>(end - begin - 1);
+}
 }  // namespace
 
 void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain e) const {
@@ -112,8 +124,19 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
     auto& y = buf.y;
     auto& base = buf.base;
     auto& index = buf.index;
+    auto& censored_before = buf.censored_before;
     scaled_values(s, o.log_scale, scaled);
     usable_values(s, scaled, out, e, "ewma", y, index);
+    censored_before.resize(index.size() + 1);
+    censored_before[0] = 0;
+    for (std::size_t q = 0; q < index.size(); ++q) censored_before[q + 1] = censored_before[q] + s.campaigns[index[q]].censored;
+    // A baseline without censored values is y[begin, end) itself; the full ones (from position
+    // guard + window on) get their mean and variance all at once, as evaluate_levels() does.
+    const std::size_t first_full = guard + window;
+    const std::size_t n_full = y.size() > first_full ? y.size() - first_full : 0;
+    buf.base_mean.resize(n_full);
+    buf.base_var.resize(n_full);
+    window_mean_var(y.data(), n_full, window, buf.base_mean.data(), buf.base_var.data());
 
     double smoothed = nan;  // E_{t−1}
     for (std::size_t p = 0; p < y.size(); ++p) {
@@ -130,9 +153,21 @@ void ewma::evaluate(const series& s, std::vector<campaign_result>& out, explain 
                                 guard ? text(" (guard band of ", counted{guard, "campaign"}, ")") : std::string());
             continue;
         }
-        const std::string censoring = baseline_values(s, scaled, index.data() + begin, n, o.censored == "ros", o.log_scale, base, e);
+        std::string censoring;
         double mu = nan, sd = nan;
-        mean_sd(base, mu, sd);
+        if (censored_before[end] != censored_before[begin]) {
+            censoring = baseline_values(s, scaled, index.data() + begin, n, o.censored == "ros", o.log_scale, base, e);
+            mean_sd(base, mu, sd);
+        } else {  // baseline_values() would copy y[begin, end): mean_sd() of it, without the copy
+            double var = nan;
+            if (p >= first_full) {
+                mu = buf.base_mean[p - first_full];
+                var = buf.base_var[p - first_full];
+            } else {
+                mean_var(y, begin, end, mu, var);
+            }
+            sd = std::sqrt(var);
+        }
         const bool floored = sd < o.min_sd;
         sd = std::max(sd, o.min_sd);
         const double sigma = sd * se_factor_[n];
@@ -201,13 +236,8 @@ bool ewma::evaluate_levels(const series& s, std::span<detection_level> level) co
         if (p >= first_full) {
             mu = buf.base_mean[p - first_full];
             var = buf.base_var[p - first_full];
-        } else {  // a baseline still growing: mean_sd() of y[begin, end) in place (n >= 2)
-            double sum = 0.0;
-            for (std::size_t k = begin; k < end; ++k) sum += y[k];
-            mu = sum / static_cast<double>(n);
-            double ss = 0.0;
-            for (std::size_t k = begin; k < end; ++k) ss += (y[k] - mu) * (y[k] - mu);
-            var = ss / static_cast<double>(n - 1);
+        } else {  // a baseline still growing (n >= 2)
+            mean_var(y, begin, end, mu, var);
         }
         const double sd = std::max(std::sqrt(var), o.min_sd);
         const double sigma = sd * se_factor_[n];

@@ -88,14 +88,107 @@ std::size_t trend::min_history() const noexcept { return static_cast<std::size_t
 namespace {
 struct buffers {
     std::vector<std::size_t> index;  // campaigns usable in a test
+    std::vector<double> values;      // their values, as Mann–Kendall takes them
     std::vector<double> ys;          // their values on the slope's scale
     std::vector<double> ts;          // their times (evaluate_levels())
+    std::vector<double> limits;      // their censoring limits, −∞ when not censored (evaluate())
+    std::vector<std::size_t> censored_before, unseasoned_before;  // counts over [0, q) (evaluate())
     std::vector<double> slopes;      // a window's pairwise slopes (evaluate_levels())
     std::vector<double> codes;       // Mann–Kendall codes of a window with censored values
     std::vector<int> seasons;
     kendall_scratch scratch;
-    sliding_mann_kendall kendall;
     sliding_sen_slope plain_sen{false}, seasonal_sen{true};
+};
+
+// Mann–Kendall's S and tie term over a window [begin, end) of values v (no NaN) that only moves
+// forward, slid over the values in place (no copy of the window): a value that enters or leaves
+// changes S by its sign counts against the rest of the window and the tie term Σ t(t−1)(2t+5) by
+// its tie group, as sliding_mann_kendall does, so they are its exact integers, and var_s() its
+// var(S) to the bit.
+struct kendall_window {
+    std::int64_t s = 0;     // S
+    std::int64_t ties = 0;  // Σ over tie groups of t(t−1)(2t+5)
+    std::size_t begin = 0, end = 0;
+
+    // Slides the window to [first, last), first ≥ begin and last ≥ end.
+    void slide(const double* v, std::size_t first, std::size_t last) {
+        if (end < first) {
+            s = ties = 0;
+            begin = end = first;
+        }
+        if (begin + 1 == first && end + 1 == last && end > first) {
+            // The usual step: v[begin] leaves and v[end] enters, both paired with [first, end).
+            const double out = v[begin], in = v[end];
+            std::int64_t below_out = 0, above_out = 0, below_in = 0, above_in = 0;
+            std::size_t q = first;
+#if defined(__SSE2__)
+            {  // two values at a time: each comparison's mask is −1 in a 64-bit lane
+                const __m128d o2 = _mm_set1_pd(out), i2 = _mm_set1_pd(in);
+                __m128i bo = _mm_setzero_si128(), ao = bo, bi = bo, ai = bo;
+                for (; q + 2 <= end; q += 2) {
+                    const __m128d w = _mm_loadu_pd(v + q);
+                    bo = _mm_sub_epi64(bo, _mm_castpd_si128(_mm_cmplt_pd(w, o2)));
+                    ao = _mm_sub_epi64(ao, _mm_castpd_si128(_mm_cmpgt_pd(w, o2)));
+                    bi = _mm_sub_epi64(bi, _mm_castpd_si128(_mm_cmplt_pd(w, i2)));
+                    ai = _mm_sub_epi64(ai, _mm_castpd_si128(_mm_cmpgt_pd(w, i2)));
+                }
+                alignas(16) std::int64_t lanes[8];
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes), bo);
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 2), ao);
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 4), bi);
+                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 6), ai);
+                below_out = lanes[0] + lanes[1];
+                above_out = lanes[2] + lanes[3];
+                below_in = lanes[4] + lanes[5];
+                above_in = lanes[6] + lanes[7];
+            }
+#endif
+            for (; q < end; ++q) {
+                below_out += v[q] < out;
+                above_out += v[q] > out;
+                below_in += v[q] < in;
+                above_in += v[q] > in;
+            }
+            const auto m = static_cast<std::int64_t>(end - first);
+            const std::int64_t equal_out = m - below_out - above_out, equal_in = m - below_in - above_in;
+            s += (below_out - above_out) + (below_in - above_in);  // − Σ sign(v − out) + Σ sign(in − v)
+            ties += 6 * (equal_in * (equal_in + 2) - equal_out * (equal_out + 2));
+            begin = first;
+            end = last;
+        }
+        for (; begin < first; ++begin) {  // the first value leaves: its pairs with the rest
+            const double x = v[begin];
+            std::int64_t below = 0, above = 0;
+            for (std::size_t q = begin + 1; q < end; ++q) {
+                below += v[q] < x;
+                above += v[q] > x;
+            }
+            const std::int64_t equal = static_cast<std::int64_t>(end - begin - 1) - below - above;  // no NaN
+            s -= above - below;
+            ties -= 6 * equal * (equal + 2);  // t(t−1)(2t+5) − (t−1)(t−2)(2t+3), t = equal + 1
+        }
+        for (; end < last; ++end) {  // a value enters: its pairs with the window
+            const double x = v[end];
+            std::int64_t below = 0, above = 0;
+            for (std::size_t q = begin; q < end; ++q) {
+                below += v[q] < x;
+                above += v[q] > x;
+            }
+            const std::int64_t equal = static_cast<std::int64_t>(end - begin) - below - above;
+            s += below - above;
+            ties += 6 * equal * (equal + 2);
+        }
+    }
+    // n(n−1)(2n+5) − ties = 18 var(S), an exact integer: var(S) > 0 exactly when it is.
+    [[nodiscard]] std::int64_t var18() const noexcept {
+        const auto n = static_cast<std::int64_t>(end - begin);
+        return n * (n - 1) * (2 * n + 5) - ties;
+    }
+    // sliding_mann_kendall::var_s()'s arithmetic on the same exact integers
+    [[nodiscard]] double var_s() const noexcept {
+        const auto n = static_cast<double>(end - begin);
+        return (n * (n - 1.0) * (2.0 * n + 5.0) - static_cast<double>(ties)) / 18.0;
+    }
 };
 }  // namespace
 
@@ -109,15 +202,20 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
     // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
     buffers& buf = thread_buffers<buffers>();
     auto& index = buf.index;
+    auto& values = buf.values;
     auto& ys = buf.ys;
+    auto& limits = buf.limits;
+    auto& censored_before = buf.censored_before;
+    auto& unseasoned_before = buf.unseasoned_before;
     auto& codes = buf.codes;
     auto& seasons = buf.seasons;
     auto& scratch = buf.scratch;
-    auto& kendall = buf.kendall;
-    auto& plain_sen = buf.plain_sen;
-    auto& seasonal_sen = buf.seasonal_sen;
     index.clear();
+    values.clear();
     ys.clear();
+    limits.clear();
+    censored_before.assign(1, 0);
+    unseasoned_before.assign(1, 0);
     for (std::size_t i = 0; i < s.campaigns.size(); ++i) {
         const observation& obs = s.campaigns[i];
         if (std::isnan(obs.value)) continue;
@@ -131,14 +229,19 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             continue;
         }
         index.push_back(i);
+        values.push_back(obs.value);
         ys.push_back(y);
+        limits.push_back(obs.censored ? range_of(obs).hi : -inf);
+        censored_before.push_back(censored_before.back() + obs.censored);
+        unseasoned_before.push_back(unseasoned_before.back() + (obs.season == 0));
     }
 
-    // The window slides with p: `kendall` (values of uncensored windows, not seasonal) and
-    // `sliding` (the Sen slope) hold positions [in_begin, in_end) of index.
-    sliding_sen_slope& sliding = o.seasonal ? seasonal_sen : plain_sen;
-    kendall.clear();
+    // The window slides with p: `sliding` (the Sen slope) holds positions [in_begin, in_end) of
+    // index; `kendall` (S of uncensored windows, not seasonal) slides over `values` itself.
+    sliding_sen_slope& sliding = o.seasonal ? buf.seasonal_sen : buf.plain_sen;
+    kendall_window kendall;
     sliding.clear();
+    sliding.set_capacity(std::min(window, index.size()));  // result() scans the ring's every pair
     std::size_t in_begin = 0, in_end = 0;
     for (std::size_t p = 0; p < index.size(); ++p) {
         campaign_result& r = out[index[p]];
@@ -148,41 +251,37 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
             if (e != explain::none) r.reason = text("needs ", counted{need}, " in the window, has ", integer{previous});
             continue;
         }
-        // Helsel's recoding: everything below the highest censoring limit is one tie below it.
-        double limit = -inf;
-        std::size_t n_censored = 0;
-        const observation* unseasoned = nullptr;
-        for (std::size_t q = begin; q <= p; ++q) {
-            const observation& obs = s.campaigns[index[q]];
-            if (obs.censored) {
-                limit = std::max(limit, range_of(obs).hi);
-                ++n_censored;
+        if (o.seasonal && unseasoned_before[p + 1] != unseasoned_before[begin]) {
+            if (e != explain::none) {
+                std::size_t q = begin;
+                while (s.campaigns[index[q]].season != 0) ++q;
+                r.reason = "the seasonal test needs the season of every campaign in the window; " +
+                           s.campaigns[index[q]].campaign + " has none";
             }
-            if (obs.season == 0 && !unseasoned) unseasoned = &obs;
-        }
-        if (o.seasonal && unseasoned) {
-            if (e != explain::none) r.reason = "the seasonal test needs the season of every campaign in the window; " + unseasoned->campaign +
-                       " has none";
             continue;
         }
+        // Helsel's recoding: everything below the highest censoring limit is one tie below it.
+        const std::size_t n_censored = censored_before[p + 1] - censored_before[begin];
+        double limit = -inf;
+        if (n_censored)
+            for (std::size_t q = begin; q <= p; ++q) limit = std::max(limit, limits[q]);
         // Both ends of the window only move forward: slide to [begin, p].
         if (in_end < begin) {
-            kendall.clear();
             sliding.clear();
             in_begin = in_end = begin;
         }
-        for (; in_begin < begin; ++in_begin) {
-            if (!o.seasonal) kendall.pop_front();
-            sliding.pop_front();
-        }
+        for (; in_begin < begin; ++in_begin) sliding.pop_front();
         for (; in_end <= p; ++in_end) {
             const observation& obs = s.campaigns[index[in_end]];
-            if (!o.seasonal) kendall.push_back(obs.value);
             sliding.push_back(obs.time, ys[in_end], obs.season);
         }
+        if (!o.seasonal) kendall.slide(values.data(), begin, p + 1);
         mann_kendall_result mk;
-        if (!o.seasonal && n_censored == 0) {
-            mk = kendall.result();  // the codes are the values
+        if (!o.seasonal && n_censored == 0) {  // the codes are the values: sliding_mann_kendall's result
+            mk.s = static_cast<double>(kendall.s);
+            mk.var_s = kendall.var_s();
+            mk.z = mann_kendall_z(mk.s, mk.var_s);
+            mk.p = two_sided_normal_p(mk.z);
         } else {
             const double tie_code = std::nextafter(limit, -inf);
             codes.clear();
@@ -210,10 +309,11 @@ void trend::evaluate(const series& s, std::vector<campaign_result>& out, explain
         r.p_value = mk.p;
         r.expected = std::isnan(sen.slope) ? nan : unscale(sen.intercept + sen.slope * tp);
         const bool rising = mk.s > 0.0 && sen.slope > 0.0;
-        const double rise_per_year = o.log_scale ? std::expm1(sen.slope * s.units_per_year) : sen.slope * s.units_per_year;
-        const bool large = rise_per_year >= o.min_rise;
         const detection_level raw = level_below(mk.p, o.watch_p, o.alert_p);
-        const detection_level level = rising && large ? raw : detection_level::none;
+        // The minimum rise matters only to a rising window with a raw level (and expm1 is not free).
+        const bool large = rising && raw != detection_level::none &&
+                           (o.log_scale ? std::expm1(sen.slope * s.units_per_year) : sen.slope * s.units_per_year) >= o.min_rise;
+        const detection_level level = large ? raw : detection_level::none;
         set_level(r, level, e, [&] {
             const double per_year = sen.slope * s.units_per_year;
             return text(o.seasonal ? "seasonal Kendall" : "Mann-Kendall", " over ", span(), ": S = ", num(mk.s), ", Z = ",
@@ -307,15 +407,13 @@ int median_slope_side(std::span<const double> t, std::span<const double> y, cons
 // sen_slope_only(), which equals sliding_sen_slope::result()'s to the bit (sen_slope.hpp), and
 // only where the level depends on it.
 //
-// Mann–Kendall slides here over the values in place (no copy of the window): S and the tie term
-// Σ t(t−1)(2t+5) are integers updated by the sign counts and the ties of the value that enters or
-// leaves against the window, as sliding_mann_kendall does, so they are its exact integers, and
-// var(S) is its formula on them. Z and p are computed only where S > 0 and (S − 1)² is not below
-// watch_z2_·var(S), both times 18 (below it Z is clearly below the watch cut's z and p is above watch_p: none);
-// those windows get mann_kendall_z() and two_sided_normal_p() in full. The logarithms of the
-// values (log_scale) are taken only for the windows whose Sen slope is needed, and there the
-// slope rule is first decided by counting the slopes on either side of its cut
-// (median_slope_side()); only a median within 10⁻⁶ of the cut is selected by sen_slope_only().
+// Mann–Kendall slides over the values in place (kendall_window, as in evaluate()). Z and p are
+// computed only where S > 0 and (S − 1)² is not below watch_z2_·var(S), both times 18 (below it
+// Z is clearly below the watch cut's z and p is above watch_p: none); those windows get
+// mann_kendall_z() and two_sided_normal_p() in full. The logarithms of the values (log_scale) are
+// taken only for the windows whose Sen slope is needed, and there the slope rule is first decided
+// by counting the slopes on either side of its cut (median_slope_side()); only a median within
+// 10⁻⁶ of the cut is selected by sen_slope_only().
 bool trend::evaluate_levels(const series& s, std::span<detection_level> level) const {
     const auto& o = options_;
     if (o.seasonal) return false;
@@ -323,7 +421,7 @@ bool trend::evaluate_levels(const series& s, std::span<detection_level> level) c
     const auto need = static_cast<std::size_t>(o.min_history);
     buffers& buf = thread_buffers<buffers>();
     auto& index = buf.index;
-    auto& vs = buf.codes;  // the usable values, as Mann–Kendall takes them
+    auto& vs = buf.values;  // the usable values, as Mann–Kendall takes them
     auto& ys = buf.ys;     // their values on the slope's scale, up to `logged`
     auto& ts = buf.ts;
     index.clear();
@@ -348,93 +446,21 @@ bool trend::evaluate_levels(const series& s, std::span<detection_level> level) c
     }
     std::optional<slope_cut> cut;  // slope_bracket(), at the first window whose slope is needed
     std::size_t logged = 0;        // ys[0, logged) hold ln of vs (those before a window's start may not)
-    std::int64_t mk_s = 0;         // S of the window [in_begin, in_end)
-    std::int64_t ties = 0;         // Σ over its tie groups of t(t−1)(2t+5)
-    std::size_t in_begin = 0, in_end = 0;
+    kendall_window kendall;
     for (std::size_t p = 0; p < index.size(); ++p) {
         const std::size_t begin = p + 1 > window ? p + 1 - window : 0;
         if (p - begin < need) continue;
-        if (in_end < begin) {
-            mk_s = 0;
-            ties = 0;
-            in_begin = in_end = begin;
-        }
-        if (in_begin + 1 == begin && in_end == p && in_end > begin) {
-            // The usual step: v[in_begin] leaves and v[p] enters, both paired with [begin, p).
-            const double out = v[in_begin], in = v[p];
-            std::int64_t below_out = 0, above_out = 0, below_in = 0, above_in = 0;
-            std::size_t q = begin;
-#if defined(__SSE2__)
-            {  // two values at a time: each comparison's mask is −1 in a 64-bit lane
-                const __m128d o2 = _mm_set1_pd(out), i2 = _mm_set1_pd(in);
-                __m128i bo = _mm_setzero_si128(), ao = bo, bi = bo, ai = bo;
-                for (; q + 2 <= p; q += 2) {
-                    const __m128d w = _mm_loadu_pd(v + q);
-                    bo = _mm_sub_epi64(bo, _mm_castpd_si128(_mm_cmplt_pd(w, o2)));
-                    ao = _mm_sub_epi64(ao, _mm_castpd_si128(_mm_cmpgt_pd(w, o2)));
-                    bi = _mm_sub_epi64(bi, _mm_castpd_si128(_mm_cmplt_pd(w, i2)));
-                    ai = _mm_sub_epi64(ai, _mm_castpd_si128(_mm_cmpgt_pd(w, i2)));
-                }
-                alignas(16) std::int64_t lanes[8];
-                _mm_store_si128(reinterpret_cast<__m128i*>(lanes), bo);
-                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 2), ao);
-                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 4), bi);
-                _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 6), ai);
-                below_out = lanes[0] + lanes[1];
-                above_out = lanes[2] + lanes[3];
-                below_in = lanes[4] + lanes[5];
-                above_in = lanes[6] + lanes[7];
-            }
-#endif
-            for (; q < p; ++q) {
-                below_out += v[q] < out;
-                above_out += v[q] > out;
-                below_in += v[q] < in;
-                above_in += v[q] > in;
-            }
-            const auto m = static_cast<std::int64_t>(p - begin);
-            const std::int64_t equal_out = m - below_out - above_out, equal_in = m - below_in - above_in;
-            mk_s += (below_out - above_out) + (below_in - above_in);  // − Σ sign(v − out) + Σ sign(in − v)
-            ties += 6 * (equal_in * (equal_in + 2) - equal_out * (equal_out + 2));
-            in_begin = begin;
-            in_end = p + 1;
-        }
-        for (; in_begin < begin; ++in_begin) {  // the first value leaves: its pairs with the rest
-            const double x = v[in_begin];
-            std::int64_t below = 0, above = 0;
-            for (std::size_t q = in_begin + 1; q < in_end; ++q) {
-                below += v[q] < x;
-                above += v[q] > x;
-            }
-            const std::int64_t equal = static_cast<std::int64_t>(in_end - in_begin - 1) - below - above;  // no NaN
-            mk_s -= above - below;
-            ties -= 6 * equal * (equal + 2);  // t(t−1)(2t+5) − (t−1)(t−2)(2t+3), t = equal + 1
-        }
-        for (; in_end <= p; ++in_end) {  // a value enters: its pairs with the window
-            const double x = v[in_end];
-            std::int64_t below = 0, above = 0;
-            for (std::size_t q = in_begin; q < in_end; ++q) {
-                below += v[q] < x;
-                above += v[q] > x;
-            }
-            const std::int64_t equal = static_cast<std::int64_t>(in_end - in_begin) - below - above;
-            mk_s += below - above;
-            ties += 6 * equal * (equal + 2);
-        }
-        // n(n−1)(2n+5) − ties = 18 var(S), an exact integer: var(S) > 0 exactly when it is.
-        const auto n_int = static_cast<std::int64_t>(p - begin + 1);
-        const std::int64_t var18 = n_int * (n_int - 1) * (2 * n_int + 5) - ties;
+        kendall.slide(v, begin, p + 1);
+        const std::int64_t var18 = kendall.var18();
         if (var18 <= 0) continue;  // all values tied: not_evaluable
         detection_level& l = level[index[p]];
         l = detection_level::none;
-        if (mk_s <= 0) continue;  // not rising: none whatever p
-        const double s_minus_1 = static_cast<double>(mk_s - 1);
+        if (kendall.s <= 0) continue;  // not rising: none whatever p
+        const double s_minus_1 = static_cast<double>(kendall.s - 1);
         if (18.0 * s_minus_1 * s_minus_1 < watch_z2_ * static_cast<double>(var18)) continue;  // p clearly ≥ watch_p
-        // sliding_mann_kendall::var_s()'s arithmetic on the same exact integers
-        const double n = static_cast<double>(n_int);
-        const double var_s = (n * (n - 1.0) * (2.0 * n + 5.0) - static_cast<double>(ties)) / 18.0;
-        const double mk_sd = static_cast<double>(mk_s);
-        const detection_level raw = level_below(two_sided_normal_p(mann_kendall_z(mk_sd, var_s)), o.watch_p, o.alert_p);
+        const double mk_s = static_cast<double>(kendall.s);
+        const detection_level raw =
+            level_below(two_sided_normal_p(mann_kendall_z(mk_s, kendall.var_s())), o.watch_p, o.alert_p);
         if (raw == detection_level::none) continue;
         const std::size_t len = p - begin + 1;
         if (o.log_scale)

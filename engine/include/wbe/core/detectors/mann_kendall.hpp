@@ -55,7 +55,8 @@ struct mann_kendall_result {
 
 /// Mann–Kendall over a window of values that slides forward: values enter at the end and leave
 /// at the front, as in a detector that tests the last `window` campaigns at every campaign
-/// (trend). S and the tie term Σ t(t−1)(2t+5) are integers, updated by the n − 1 pairs of the
+/// (trend slides its own copy of this update over its value array in place, trend.cpp's
+/// kendall_window). S and the tie term Σ t(t−1)(2t+5) are integers, updated by the n − 1 pairs of the
 /// value that enters or leaves, O(n) per step instead of O(n²): result() equals mann_kendall()
 /// of the window's values bit for bit (both are exact integers until n(n−1)(2n+5) reaches 2⁵³,
 /// n ≈ 1.6·10⁵).
