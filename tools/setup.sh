@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libeigen3-dev libboost-math-dev libhdf5-dev libyaml-cpp-dev
   libdeflate-dev   # the store's chunks are deflated by wbe itself, on every core (hdf5_store.cpp)
+  libhwy-dev       # Highway's vqsort: Kaplan–Meier sorts its detected values with it (kaplan_meier.cpp)
   libgtest-dev libbenchmark-dev pybind11-dev python3-dev
   libcli11-dev libfmt-dev libfast-float-dev libxxhash-dev
   python3-numpy python3-h5py python3-pytest python3-pandas python3-tables
