@@ -19,6 +19,7 @@
 #include "test_support.hpp"
 #include "wbe/core/errors.hpp"
 #include "wbe/core/kaplan_meier.hpp"
+#include "wbe/core/rng.hpp"
 
 namespace {
 
@@ -421,6 +422,77 @@ TEST(KaplanMeier, TwoThreadsGiveOneThreadsBitsWhenOneSideIsEmpty) {
                     ASSERT_EQ(r.steps[i].cdf, e.steps[i].cdf) << what << ", step " << i;
                 }
             }
+        }
+    }
+}
+
+// The read pass has an AVX-512 kernel (eight values at a time, the last n % 8 by the portable
+// loop) and the portable loop alone: with the kernel turned off the results are the same bits,
+// with one thread and two, and an invalid value in either part is named alike.
+TEST(KaplanMeier, PortableReadGivesTheAvx512Bits) {
+    if (!wbe::rng::detail::avx512_enabled()) GTEST_SKIP() << "no AVX-512 here: only the portable loop runs";
+    struct restore {
+        ~restore() { wbe::rng::detail::enable_avx512(true); }
+    } restore_avx512;
+    std::mt19937_64 g(11);
+    std::normal_distribution<double> z(0.0, 1.2);
+    std::uniform_int_distribution<int> coin(0, 99);
+    const double limits[] = {0.5, 0.8, 1.3};
+    char buf[32];
+    for (std::size_t n : {13, 1000, 4099, 70001}) {
+        std::vector<left_censored> x(n);
+        for (auto& v : x) {
+            const int c = coin(g);
+            const double lim = limits[c % 3];
+            std::snprintf(buf, sizeof buf, "%.4g", std::exp(z(g)));
+            const double val = std::strtod(buf, nullptr);
+            v = c < 3 ? left_censored{0.0, false} : c < 8 ? left_censored{lim, false} : val < lim ? left_censored{lim, true} : left_censored{val, false};
+        }
+        x[0] = {4.5, false};
+        x[1] = {5.5, false};
+        for (int run = 0; run < 4; ++run) {
+            wbe::kaplan_meier_options o;
+            o.restricted = run % 2 == 1;
+            o.threads = run < 2 ? 1 : 2;
+            wbe::rng::detail::enable_avx512(true);
+            const auto a = wbe::kaplan_meier(x, o);
+            wbe::rng::detail::enable_avx512(false);
+            const auto b = wbe::kaplan_meier(x, o);
+            const std::string what = "n " + std::to_string(n) + ", run " + std::to_string(run);
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.mean), std::bit_cast<std::uint64_t>(b.mean)) << what;
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.sd), std::bit_cast<std::uint64_t>(b.sd)) << what;
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.se_mean), std::bit_cast<std::uint64_t>(b.se_mean)) << what;
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.ucl), std::bit_cast<std::uint64_t>(b.ucl)) << what;
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.median), std::bit_cast<std::uint64_t>(b.median)) << what;
+            EXPECT_EQ(a.n_censored, b.n_censored) << what;
+            EXPECT_EQ(a.n_detected, b.n_detected) << what;
+            EXPECT_EQ(a.restricted, b.restricted) << what;
+            ASSERT_EQ(a.steps.size(), b.steps.size()) << what;
+            for (std::size_t i = 0; i < a.steps.size(); ++i) {
+                ASSERT_EQ(std::bit_cast<std::uint64_t>(a.steps[i].value), std::bit_cast<std::uint64_t>(b.steps[i].value)) << what;
+                ASSERT_EQ(std::bit_cast<std::uint64_t>(a.steps[i].cdf), std::bit_cast<std::uint64_t>(b.steps[i].cdf)) << what;
+            }
+        }
+    }
+    // An invalid value in the kernel's part (index 5) and in the loop's (index 1001 of 1003).
+    std::vector<left_censored> bad(1003);
+    for (std::size_t i = 0; i < bad.size(); ++i) bad[i] = {1.0 + static_cast<double>(i % 7), i % 4 == 0};
+    for (std::size_t at : {std::size_t{5}, std::size_t{1001}}) {
+        for (const auto& v : {left_censored{-2.0, false}, left_censored{0.0, true}, left_censored{std::nan(""), false}}) {
+            auto y = bad;
+            y[at] = v;
+            std::string message[2];
+            for (int on = 0; on < 2; ++on) {
+                wbe::rng::detail::enable_avx512(on == 1);
+                try {
+                    (void)wbe::kaplan_meier(y);
+                } catch (const wbe::numerical_error& e) {
+                    message[on] = e.what();
+                }
+            }
+            EXPECT_FALSE(message[0].empty()) << at;
+            EXPECT_EQ(message[0], message[1]) << at;
+            EXPECT_NE(message[0].find("value[" + std::to_string(at) + "]"), std::string::npos) << message[0];
         }
     }
 }

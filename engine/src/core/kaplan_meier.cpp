@@ -4,6 +4,7 @@
 #include <barrier>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -14,8 +15,13 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <hwy/contrib/sort/vqsort.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "censored_detail.hpp"
 #include "wbe/core/errors.hpp"
+#include "wbe/core/rng.hpp"
 
 namespace wbe {
 namespace {
@@ -116,6 +122,92 @@ constexpr std::uint64_t no_key = ~std::uint64_t{0};  // above every key (their s
 // Inputs of at least this many values are split in two parts, each on its own thread.
 constexpr std::size_t parallel_min_values = std::size_t{1} << 16;
 
+// The running state of input_half::read()'s pass: list ends, extremes, validity.
+struct read_state {
+    std::size_t lows = 0;   // detects below the pivot, from the front of `detects`
+    std::size_t highs = 0;  // detects at or above it, from the back
+    std::size_t cens = 0;   // limits
+    bool valid = true;
+    std::uint64_t min_limit = no_key;
+    std::uint64_t min_low = no_key;
+    std::uint64_t max_low = 0;
+    std::uint64_t min_high = no_key;
+    std::uint64_t max_high = 0;
+};
+
+// The same pass as the portable loop in input_half::read(), eight values at a time, for the
+// first n − n % 8 values (the loop takes the rest): the values and flags deinterleaved from the
+// 16-byte structs, the checks and the pivot as lane masks, the extremes as masked min/max, and
+// each list written by a compress-store of its lanes — in input order, where the portable loop
+// writes the upper list backwards: the lists are sorted next, so the results are the same bits.
+// Returns the values it read.
+#if defined(__x86_64__) && defined(__GNUC__)
+static_assert(sizeof(left_censored) == 16 && offsetof(left_censored, value) == 0 && offsetof(left_censored, censored) == 8,
+              "read_avx512 reads left_censored as two 8-byte words, the flag in the low byte of the second");
+__attribute__((target("avx512f"))) std::size_t read_avx512(const left_censored* data, std::size_t n, std::uint64_t pivot,
+                                                         std::uint64_t* d, std::uint64_t* l, read_state& st) {
+    const std::size_t blocks = n / 8;
+    const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i sign_off = _mm512_set1_epi64(0x7FFF'FFFF'FFFF'FFFF);
+    const __m512i max_finite = _mm512_set1_epi64(0x7FEF'FFFF'FFFF'FFFF);  // the bits of DBL_MAX
+    const __m512i flag_byte = _mm512_set1_epi64(0xFF);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i piv = _mm512_set1_epi64(static_cast<long long>(pivot));
+    __m512i min_limit = _mm512_set1_epi64(-1), min_low = min_limit, min_high = min_limit;
+    __m512i max_low = zero, max_high = zero;
+    __mmask8 all_valid = 0xFF;
+    std::size_t lows = st.lows, highs = st.highs, cens = st.cens;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const auto* p = reinterpret_cast<const std::uint64_t*>(data + 8 * b);
+        const __m512i a = _mm512_loadu_si512(p);      // values 0–3 with their flags
+        const __m512i c2 = _mm512_loadu_si512(p + 8);  // values 4–7
+        const __m512i bits = _mm512_permutex2var_epi64(a, even, c2);
+        const __mmask8 c = _mm512_test_epi64_mask(_mm512_permutex2var_epi64(a, odd, c2), flag_byte);
+        const __m512i key = _mm512_and_si512(bits, sign_off);
+        const __mmask8 finite = _mm512_cmple_epu64_mask(key, max_finite);
+        const __mmask8 positive = _mm512_cmp_pd_mask(_mm512_castsi512_pd(bits), _mm512_setzero_pd(), _CMP_GT_OQ);
+        const __mmask8 is_zero = _mm512_cmpeq_epi64_mask(key, zero);
+        all_valid &= finite & (positive | (is_zero & static_cast<__mmask8>(~c)));
+        const __mmask8 high = _mm512_cmpge_epu64_mask(key, piv);
+        const __mmask8 low_d = static_cast<__mmask8>(~c & ~high);
+        const __mmask8 high_d = static_cast<__mmask8>(~c & high);
+        min_limit = _mm512_mask_min_epu64(min_limit, c, min_limit, key);
+        min_low = _mm512_mask_min_epu64(min_low, low_d, min_low, key);
+        max_low = _mm512_mask_max_epu64(max_low, low_d, max_low, key);
+        min_high = _mm512_mask_min_epu64(min_high, high_d, min_high, key);
+        max_high = _mm512_mask_max_epu64(max_high, high_d, max_high, key);
+        const auto n_low = static_cast<std::size_t>(__builtin_popcount(low_d));
+        const auto n_high = static_cast<std::size_t>(__builtin_popcount(high_d));
+        _mm512_mask_compressstoreu_epi64(d + lows, low_d, key);
+        _mm512_mask_compressstoreu_epi64(d + n - highs - n_high, high_d, key);
+        _mm512_mask_compressstoreu_epi64(l + cens, c, key);
+        lows += n_low;
+        highs += n_high;
+        cens += static_cast<std::size_t>(__builtin_popcount(c));
+    }
+    st.lows = lows;
+    st.highs = highs;
+    st.cens = cens;
+    st.valid = st.valid && all_valid == 0xFF;
+    // The lanes reduced through memory (GCC 12's _mm512_reduce_* warn about their own headers).
+    alignas(64) std::uint64_t lane[5][8];
+    _mm512_store_si512(lane[0], min_limit);
+    _mm512_store_si512(lane[1], min_low);
+    _mm512_store_si512(lane[2], max_low);
+    _mm512_store_si512(lane[3], min_high);
+    _mm512_store_si512(lane[4], max_high);
+    for (int j = 0; j < 8; ++j) {
+        st.min_limit = std::min(st.min_limit, lane[0][j]);
+        st.min_low = std::min(st.min_low, lane[1][j]);
+        st.max_low = std::max(st.max_low, lane[2][j]);
+        st.min_high = std::min(st.min_high, lane[3][j]);
+        st.max_high = std::max(st.max_high, lane[4][j]);
+    }
+    return 8 * blocks;
+}
+#endif
+
 // One half of the input (or the whole of it), read by one thread.
 struct input_half {
     std::span<const left_censored> data;
@@ -147,19 +239,15 @@ struct input_half {
         // advances (the two ends of `detects` meet at most in one slot, with one key).
         std::uint64_t* d = detects.get();
         std::uint64_t* l = limit_keys.get();
-        std::size_t lows = 0;
-        std::size_t highs = 0;
-        std::size_t cens = 0;
-        bool valid = true;
-        std::uint64_t min_limit = no_key;
-        std::uint64_t min_low = no_key;
-        std::uint64_t max_low = 0;
-        std::uint64_t min_high = no_key;
-        std::uint64_t max_high = 0;
-        for (const auto& v : data) {
+        read_state st;
+        std::size_t first = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (rng::detail::avx512_enabled()) first = read_avx512(data.data(), n, pivot, d, l, st);
+#endif
+        for (const auto& v : data.subspan(first)) {
             const double x = v.value;
             const bool c = v.censored;
-            valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
+            st.valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
             const std::uint64_t key = key_of(x);
             const bool high = key >= pivot;
             const bool is_low = !c & !high;
@@ -167,26 +255,28 @@ struct input_half {
             const std::uint64_t cm = std::uint64_t{0} - static_cast<std::uint64_t>(c);  // all ones when censored
             const std::uint64_t lm = std::uint64_t{0} - static_cast<std::uint64_t>(is_low);
             const std::uint64_t hm = std::uint64_t{0} - static_cast<std::uint64_t>(is_high);
-            min_limit = std::min(min_limit, key | ~cm);
-            min_low = std::min(min_low, key | ~lm);
-            max_low = std::max(max_low, key & lm);
-            min_high = std::min(min_high, key | ~hm);
-            max_high = std::max(max_high, key & hm);
-            d[lows] = key;
-            d[n - 1 - highs] = key;
-            l[cens] = key;
-            lows += is_low;
-            highs += is_high;
-            cens += c;
+            st.min_limit = std::min(st.min_limit, key | ~cm);
+            st.min_low = std::min(st.min_low, key | ~lm);
+            st.max_low = std::max(st.max_low, key & lm);
+            st.min_high = std::min(st.min_high, key | ~hm);
+            st.max_high = std::max(st.max_high, key & hm);
+            d[st.lows] = key;
+            d[n - 1 - st.highs] = key;
+            l[st.cens] = key;
+            st.lows += is_low;
+            st.highs += is_high;
+            st.cens += c;
         }
+        const bool valid = st.valid;
+        const std::size_t cens = st.cens;
         all_valid = valid;
-        min_limit_key = min_limit;
-        min_detect_key[0] = min_low;
-        max_detect_key[0] = max_low;
-        min_detect_key[1] = min_high;
-        max_detect_key[1] = max_high;
-        n_detected[0] = lows;
-        n_detected[1] = highs;
+        min_limit_key = st.min_limit;
+        min_detect_key[0] = st.min_low;
+        max_detect_key[0] = st.max_low;
+        min_detect_key[1] = st.min_high;
+        max_detect_key[1] = st.max_high;
+        n_detected[0] = st.lows;
+        n_detected[1] = st.highs;
         n_censored = cens;
         if (!valid) return;  // the caller names the invalid value
 
