@@ -122,17 +122,16 @@ constexpr std::uint64_t no_key = ~std::uint64_t{0};  // above every key (their s
 // Inputs of at least this many values are split in two parts, each on its own thread.
 constexpr std::size_t parallel_min_values = std::size_t{1} << 16;
 
-// The running state of input_half::read()'s pass: list ends, extremes, validity.
+// What input_half::read()'s pass finds: the lists' lengths, the extremes, validity. Index 0 of
+// the detect arrays: the detects below the pivot (from the front of `detects`); 1: those at or
+// above it (from the back).
 struct read_state {
-    std::size_t lows = 0;   // detects below the pivot, from the front of `detects`
-    std::size_t highs = 0;  // detects at or above it, from the back
-    std::size_t cens = 0;   // limits
+    std::size_t detected[2] = {0, 0};
+    std::size_t censored = 0;  // limits
     bool valid = true;
     std::uint64_t min_limit = no_key;
-    std::uint64_t min_low = no_key;
-    std::uint64_t max_low = 0;
-    std::uint64_t min_high = no_key;
-    std::uint64_t max_high = 0;
+    std::uint64_t min_detect[2] = {no_key, no_key};
+    std::uint64_t max_detect[2] = {0, 0};
 };
 
 // The same pass as the portable loop in input_half::read(), eight values at a time, for the
@@ -157,7 +156,7 @@ __attribute__((target("avx512f"))) std::size_t read_avx512(const left_censored* 
     __m512i min_limit = _mm512_set1_epi64(-1), min_low = min_limit, min_high = min_limit;
     __m512i max_low = zero, max_high = zero;
     __mmask8 all_valid = 0xFF;
-    std::size_t lows = st.lows, highs = st.highs, cens = st.cens;
+    std::size_t lows = st.detected[0], highs = st.detected[1], cens = st.censored;
     for (std::size_t b = 0; b < blocks; ++b) {
         const auto* p = reinterpret_cast<const std::uint64_t*>(data + 8 * b);
         const __m512i a = _mm512_loadu_si512(p);      // values 0–3 with their flags
@@ -186,9 +185,9 @@ __attribute__((target("avx512f"))) std::size_t read_avx512(const left_censored* 
         highs += n_high;
         cens += static_cast<std::size_t>(__builtin_popcount(c));
     }
-    st.lows = lows;
-    st.highs = highs;
-    st.cens = cens;
+    st.detected[0] = lows;
+    st.detected[1] = highs;
+    st.censored = cens;
     st.valid = st.valid && all_valid == 0xFF;
     // The lanes reduced through memory (GCC 12's _mm512_reduce_* warn about their own headers).
     alignas(64) std::uint64_t lane[5][8];
@@ -199,10 +198,10 @@ __attribute__((target("avx512f"))) std::size_t read_avx512(const left_censored* 
     _mm512_store_si512(lane[4], max_high);
     for (int j = 0; j < 8; ++j) {
         st.min_limit = std::min(st.min_limit, lane[0][j]);
-        st.min_low = std::min(st.min_low, lane[1][j]);
-        st.max_low = std::max(st.max_low, lane[2][j]);
-        st.min_high = std::min(st.min_high, lane[3][j]);
-        st.max_high = std::max(st.max_high, lane[4][j]);
+        st.min_detect[0] = std::min(st.min_detect[0], lane[1][j]);
+        st.max_detect[0] = std::max(st.max_detect[0], lane[2][j]);
+        st.min_detect[1] = std::min(st.min_detect[1], lane[3][j]);
+        st.max_detect[1] = std::max(st.max_detect[1], lane[4][j]);
     }
     return 8 * blocks;
 }
@@ -216,16 +215,11 @@ struct input_half {
     std::unique_ptr<std::uint64_t[]> detects;
     std::unique_ptr<std::uint64_t[]> limit_keys;  // data.size() + 1 slots: the limits from the front
 
-    bool all_valid = true;
-    std::uint64_t min_limit_key = no_key;
-    std::uint64_t min_detect_key[2] = {no_key, no_key};  // below the pivot, at or above it
-    std::uint64_t max_detect_key[2] = {0, 0};
-    std::size_t n_detected[2] = {0, 0};
-    std::size_t n_censored = 0;
+    read_state st;
     std::vector<limit_count> limits;  // distinct limits with their counts, ascending
 
-    std::span<const std::uint64_t> low() const { return {detects.get(), n_detected[0]}; }
-    std::span<const std::uint64_t> high() const { return {detects.get() + data.size() - n_detected[1], n_detected[1]}; }
+    std::span<const std::uint64_t> low() const { return {detects.get(), st.detected[0]}; }
+    std::span<const std::uint64_t> high() const { return {detects.get() + data.size() - st.detected[1], st.detected[1]}; }
 
     void read(std::uint64_t pivot) {
         const std::size_t n = data.size();
@@ -239,15 +233,15 @@ struct input_half {
         // advances (the two ends of `detects` meet at most in one slot, with one key).
         std::uint64_t* d = detects.get();
         std::uint64_t* l = limit_keys.get();
-        read_state st;
+        read_state s;  // a local: the stores to d and l could alias a member
         std::size_t first = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-        if (rng::detail::avx512_enabled()) first = read_avx512(data.data(), n, pivot, d, l, st);
+        if (rng::detail::avx512_enabled()) first = read_avx512(data.data(), n, pivot, d, l, s);
 #endif
         for (const auto& v : data.subspan(first)) {
             const double x = v.value;
             const bool c = v.censored;
-            st.valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
+            s.valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
             const std::uint64_t key = key_of(x);
             const bool high = key >= pivot;
             const bool is_low = !c & !high;
@@ -255,30 +249,21 @@ struct input_half {
             const std::uint64_t cm = std::uint64_t{0} - static_cast<std::uint64_t>(c);  // all ones when censored
             const std::uint64_t lm = std::uint64_t{0} - static_cast<std::uint64_t>(is_low);
             const std::uint64_t hm = std::uint64_t{0} - static_cast<std::uint64_t>(is_high);
-            st.min_limit = std::min(st.min_limit, key | ~cm);
-            st.min_low = std::min(st.min_low, key | ~lm);
-            st.max_low = std::max(st.max_low, key & lm);
-            st.min_high = std::min(st.min_high, key | ~hm);
-            st.max_high = std::max(st.max_high, key & hm);
-            d[st.lows] = key;
-            d[n - 1 - st.highs] = key;
-            l[st.cens] = key;
-            st.lows += is_low;
-            st.highs += is_high;
-            st.cens += c;
+            s.min_limit = std::min(s.min_limit, key | ~cm);
+            s.min_detect[0] = std::min(s.min_detect[0], key | ~lm);
+            s.max_detect[0] = std::max(s.max_detect[0], key & lm);
+            s.min_detect[1] = std::min(s.min_detect[1], key | ~hm);
+            s.max_detect[1] = std::max(s.max_detect[1], key & hm);
+            d[s.detected[0]] = key;
+            d[n - 1 - s.detected[1]] = key;
+            l[s.censored] = key;
+            s.detected[0] += is_low;
+            s.detected[1] += is_high;
+            s.censored += c;
         }
-        const bool valid = st.valid;
-        const std::size_t cens = st.cens;
-        all_valid = valid;
-        min_limit_key = st.min_limit;
-        min_detect_key[0] = st.min_low;
-        max_detect_key[0] = st.max_low;
-        min_detect_key[1] = st.min_high;
-        max_detect_key[1] = st.max_high;
-        n_detected[0] = st.lows;
-        n_detected[1] = st.highs;
-        n_censored = cens;
-        if (!valid) return;  // the caller names the invalid value
+        st = s;
+        if (!st.valid) return;  // the caller names the invalid value
+        const std::size_t cens = st.censored;
 
         // The limits, counted in a small table (lab data carry few), or sorted beyond it.
         limit_table table;
@@ -292,11 +277,10 @@ struct input_half {
             limits = table.sorted();
         } else {
             sort_keys(l, cens);
-            const std::uint64_t* s = l;
             for (std::size_t i = 0; i < cens;) {
                 std::size_t j = i;
-                while (j < cens && s[j] == s[i]) ++j;
-                limits.push_back({s[i], j - i});
+                while (j < cens && l[j] == l[i]) ++j;
+                limits.push_back({l[i], j - i});
                 i = j;
             }
         }
@@ -313,7 +297,7 @@ struct sorted_side {
     // `side` 0: below the pivot; 1: at or above it.
     void sort(input_half* halves, std::size_t n_halves, int side) {
         std::size_t n = 0;
-        for (std::size_t h = 0; h < n_halves; ++h) n += halves[h].n_detected[side];
+        for (std::size_t h = 0; h < n_halves; ++h) n += halves[h].st.detected[side];
         if (n == 0) return;
         std::uint64_t* k = nullptr;
         if (n_halves == 1 && side == 0) {
@@ -329,10 +313,9 @@ struct sorted_side {
             }
         }
         sort_keys(k, n);
-        const std::uint64_t* s = k;
-        keys = {s, n};
+        keys = {k, n};
         std::size_t d = 1;
-        for (std::size_t i = 1; i < n; ++i) d += s[i] != s[i - 1];
+        for (std::size_t i = 1; i < n; ++i) d += k[i] != k[i - 1];
         distinct = d;
     }
 };
@@ -439,9 +422,9 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
     sorted_side sides[2];
     halves[0].data = data.first(n_halves == 2 ? n / 2 : n);
     halves[1].data = data.subspan(halves[0].data.size());
-    const auto valid = [&] { return halves[0].all_valid && halves[1].all_valid; };
+    const auto valid = [&] { return halves[0].st.valid && halves[1].st.valid; };
     // Without censored values the plain statistics are returned: nothing to sort.
-    const auto needs_sort = [&] { return valid() && halves[0].n_censored + halves[1].n_censored > 0; };
+    const auto needs_sort = [&] { return valid() && halves[0].st.censored + halves[1].st.censored > 0; };
     if (n_halves == 2) {
         std::exception_ptr failed[2];
         std::barrier<> read_both(2);
@@ -472,10 +455,10 @@ kaplan_meier_result kaplan_meier(std::span<const left_censored> data, const kapl
 
     const input_half& h0 = halves[0];
     const input_half& h1 = halves[1];
-    const std::uint64_t min_limit_key = std::min(h0.min_limit_key, h1.min_limit_key);
-    const std::uint64_t min_detect_key = std::min({h0.min_detect_key[0], h0.min_detect_key[1], h1.min_detect_key[0], h1.min_detect_key[1]});
-    const std::uint64_t max_detect_key = std::max({h0.max_detect_key[0], h0.max_detect_key[1], h1.max_detect_key[0], h1.max_detect_key[1]});
-    const std::size_t n_censored = h0.n_censored + h1.n_censored;
+    const std::uint64_t min_limit_key = std::min(h0.st.min_limit, h1.st.min_limit);
+    const std::uint64_t min_detect_key = std::min({h0.st.min_detect[0], h0.st.min_detect[1], h1.st.min_detect[0], h1.st.min_detect[1]});
+    const std::uint64_t max_detect_key = std::max({h0.st.max_detect[0], h0.st.max_detect[1], h1.st.max_detect[0], h1.st.max_detect[1]});
+    const std::size_t n_censored = h0.st.censored + h1.st.censored;
 
     kaplan_meier_result r;
     r.n = n;
