@@ -60,11 +60,12 @@ struct kaplan_meier_options {
     /// Multiply the standard error by sqrt(m/(m − 1)), m = detected values. Default true,
     /// EnvStats' default (`correct.se = TRUE`).
     bool correct_se = true;
-    /// Threads for a large sample: an input of at least 65 536 values is split in two halves,
-    /// each checked, counted and sorted on its own thread, and merged in order; 1 keeps it on
-    /// the calling thread, 0 (the default) uses two when the machine has them. The results are
-    /// the same to the bit whatever the threads (the merge gives the same ascending sequence and
-    /// every sum runs in that order).
+    /// Threads for a large sample: an input of at least 65 536 values is read in two halves and
+    /// its detects split at a pivot (the median of a sample of them) into two sides, each side
+    /// sorted, walked and summed on its own thread; 1 keeps it all on the calling thread, 0 (the
+    /// default) uses two when the machine has them. The results are the same to the bit whatever
+    /// the threads: the split is made, and the sums are taken per side, on one thread too. (So
+    /// from 65 536 values on the numbers may differ from a single loop's in the last place.)
     unsigned threads = 0;
 };
 
