@@ -564,6 +564,51 @@ TEST(KaplanMeier, InvalidValuesAreRejectedWithTheirPositionAndRule) {
     expect_message(big, "kaplan_meier: value[40000] = inf: a detected value must be finite");
 }
 
+// A large sample's second thread reads and sorts, then waits for its part of the tail: every
+// way out before the tail (an invalid value, too few distinct detects, nothing censored) must
+// let it go. With two threads each way ends as with one (and does not hang).
+TEST(KaplanMeier, EveryEarlyReturnEndsAsWithOneThread) {
+    const std::size_t n = 70001;
+    std::vector<std::vector<left_censored>> cases;
+    std::vector<left_censored> x(n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = {0.5 + static_cast<double>(i % 89) / 8.0, false};
+    cases.push_back(x);  // nothing censored: plain
+    for (std::size_t i = 0; i < n; i += 3) x[i] = {0.25, true};
+    cases.push_back(x);  // restricted: the one limit, below every detect, converted: plain
+    for (auto& v : x)
+        if (!v.censored) v.value = 2.0;
+    cases.push_back(x);  // one distinct detect
+    for (auto& v : x) v = {2.0, true};
+    cases.push_back(x);  // no detect
+    x = cases[1];
+    x[n - 2] = {-1.0, false};
+    cases.push_back(x);  // invalid, in the second half
+    const std::string expected[] = {"plain", "plain", "kaplan_meier: distinct detected values = 1: must be >= 2",
+                                    "kaplan_meier: distinct detected values = 0: must be >= 2",
+                                    "kaplan_meier: value[69999] = -1: a detected value must be >= 0"};
+    for (std::size_t c = 0; c < cases.size(); ++c) {
+        std::string outcome[2];
+        wbe::kaplan_meier_result result[2];
+        for (unsigned threads : {1u, 2u}) {
+            wbe::kaplan_meier_options o;
+            o.threads = threads;
+            o.restricted = true;
+            for (int again = 0; again < 2; ++again) {
+                try {
+                    result[threads - 1] = wbe::kaplan_meier(cases[c], o);
+                    outcome[threads - 1] = result[threads - 1].plain ? "plain" : "estimated";
+                } catch (const wbe::numerical_error& e) {
+                    outcome[threads - 1] = e.what();
+                }
+            }
+        }
+        const std::string what = "case " + std::to_string(c);
+        EXPECT_EQ(outcome[1], outcome[0]) << what;
+        EXPECT_EQ(outcome[0], expected[c]) << what;
+        if (outcome[0] == "plain") expect_same_bits(result[1], result[0], what);
+    }
+}
+
 TEST(KaplanMeier, InvalidOptionsAreRejected) {
     wbe::kaplan_meier_options o;
     o.confidence_level = 1.0;
