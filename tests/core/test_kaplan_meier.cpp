@@ -268,6 +268,23 @@ void expect_same_bits(const wbe::kaplan_meier_result& a, const wbe::kaplan_meier
     }
 }
 
+// A large sample against reference_km: values and counts exact, the numbers to rounding (2kε).
+void expect_same_to_rounding(const wbe::kaplan_meier_result& r, const wbe::kaplan_meier_result& e, const std::string& what) {
+    const std::size_t k = e.steps.size();
+    EXPECT_TRUE(same_to_rounding(r.mean, e.mean, k)) << what;
+    EXPECT_TRUE(same_to_rounding(r.sd, e.sd, k)) << what;
+    EXPECT_TRUE(same_to_rounding(r.se_mean, e.se_mean, k)) << what;
+    EXPECT_EQ(r.median, e.median) << what;
+    EXPECT_EQ(r.median_is_upper_bound, e.median_is_upper_bound) << what;
+    EXPECT_EQ(r.n_detected, e.n_detected) << what;
+    ASSERT_EQ(r.steps.size(), k) << what;
+    for (std::size_t i = 0; i < k; ++i) {
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(r.steps[i].value), std::bit_cast<std::uint64_t>(e.steps[i].value))
+            << what << ", step " << i;
+        ASSERT_TRUE(same_to_rounding(r.steps[i].cdf, e.steps[i].cdf, k)) << what << ", step " << i;
+    }
+}
+
 wbe::kaplan_meier_result reference_km(std::vector<left_censored> x, const wbe::kaplan_meier_options& o,
                                       double t_quantile) {
     wbe::kaplan_meier_result r;
@@ -404,18 +421,7 @@ TEST(KaplanMeier, KeySortEqualsAStdSortComputationBitForBit) {
                 expect_same_bits(r, e, what, false);
                 continue;
             }
-            EXPECT_TRUE(same_to_rounding(r.mean, e.mean, e.steps.size())) << what;
-            EXPECT_TRUE(same_to_rounding(r.sd, e.sd, e.steps.size())) << what;
-            EXPECT_TRUE(same_to_rounding(r.se_mean, e.se_mean, e.steps.size())) << what;
-            EXPECT_EQ(r.median, e.median) << what;
-            EXPECT_EQ(r.median_is_upper_bound, e.median_is_upper_bound) << what;
-            EXPECT_EQ(r.n_detected, e.n_detected) << what;
-            ASSERT_EQ(r.steps.size(), e.steps.size()) << what;
-            for (std::size_t i = 0; i < e.steps.size(); ++i) {
-                ASSERT_EQ(std::bit_cast<std::uint64_t>(r.steps[i].value), std::bit_cast<std::uint64_t>(e.steps[i].value))
-                    << what << ", step " << i;
-                ASSERT_TRUE(same_to_rounding(r.steps[i].cdf, e.steps[i].cdf, e.steps.size())) << what << ", step " << i;
-            }
+            expect_same_to_rounding(r, e, what);
         }
     }
     EXPECT_GE(restricted_runs, 5);  // the restricted conversion was exercised
@@ -423,9 +429,9 @@ TEST(KaplanMeier, KeySortEqualsAStdSortComputationBitForBit) {
 
 // A large sample's detects are split at the median of a sample: with most detects tied at the
 // smallest value, every detect lies at or above that pivot and the lower side is empty; the
-// restricted conversion then opens the walk as a group of its own (limit 0.5: two sides, the
-// lower one that group) or joins the smallest detect's (limit 1.0: one side). One side gives the
-// std::sort computation's bits; two agree with it to rounding; one thread gives two's bits.
+// restricted conversion then opens the walk as a group of its own (limit 0.5: the lower side
+// that group) or joins the smallest detect's (limit 1.0: one side walked). The results agree
+// with the std::sort computation to rounding, and one thread gives two's bits.
 TEST(KaplanMeier, TwoThreadsGiveOneThreadsBitsWhenOneSideIsEmpty) {
     std::mt19937_64 g(7);
     std::uniform_int_distribution<int> coin(0, 99);
@@ -453,17 +459,7 @@ TEST(KaplanMeier, TwoThreadsGiveOneThreadsBitsWhenOneSideIsEmpty) {
             const std::string what = "limit " + std::to_string(smallest_limit) + (restricted ? ", restricted" : "");
             EXPECT_EQ(rs[0].restricted, restricted) << what;
             expect_same_bits(rs[1], rs[0], what + ", two threads against one");
-            const auto& r = rs[0];
-            EXPECT_TRUE(same_to_rounding(r.mean, e.mean, e.steps.size())) << what;
-            EXPECT_TRUE(same_to_rounding(r.sd, e.sd, e.steps.size())) << what;
-            EXPECT_TRUE(same_to_rounding(r.se_mean, e.se_mean, e.steps.size())) << what;
-            EXPECT_EQ(r.median, e.median) << what;
-            EXPECT_EQ(r.n_detected, e.n_detected) << what;
-            ASSERT_EQ(r.steps.size(), e.steps.size()) << what;
-            for (std::size_t i = 0; i < e.steps.size(); ++i) {
-                ASSERT_EQ(r.steps[i].value, e.steps[i].value) << what << ", step " << i;
-                ASSERT_TRUE(same_to_rounding(r.steps[i].cdf, e.steps[i].cdf, e.steps.size())) << what << ", step " << i;
-            }
+            expect_same_to_rounding(rs[0], e, what);
         }
     }
 }

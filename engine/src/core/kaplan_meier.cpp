@@ -309,8 +309,8 @@ struct input_half {
     read_state st;
     std::vector<limit_count> limits;  // distinct limits with their counts, ascending
 
-    std::span<const std::uint64_t> low() const { return {detects.get(), st.detected[0]}; }
-    std::span<const std::uint64_t> high() const { return {detects.get() + data.size() - st.detected[1], st.detected[1]}; }
+    std::span<std::uint64_t> low() const { return {detects.get(), st.detected[0]}; }
+    std::span<std::uint64_t> high() const { return {detects.get() + data.size() - st.detected[1], st.detected[1]}; }
 
     void read(std::uint64_t pivot) {
         const std::size_t n = data.size();
@@ -397,8 +397,7 @@ struct sorted_side {
         if (n == 0) return;
         std::uint64_t* k = nullptr;
         if (n_halves == 1) {  // sorted where they lie
-            k = side == 0 ? halves[0].detects.get()
-                          : halves[0].detects.get() + halves[0].data.size() - halves[0].st.detected[1];
+            k = (side == 0 ? halves[0].low() : halves[0].high()).data();
         } else {
             buffer.reset(new std::uint64_t[n]);
             k = buffer.get();
